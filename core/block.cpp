@@ -1,0 +1,109 @@
+#include "core/block.h"
+
+#include "core/pow.h"
+#include "core/sha256.h"
+
+using namespace Qt::StringLiterals;
+using Json = CanonicalJson::Json;
+
+namespace
+{
+bool fail(QString *error, const QString &message)
+{
+    if (error)
+        *error = message;
+    return false;
+}
+
+bool isInteger(const Json &json)
+{
+    return json.is_number_integer();   // signed or unsigned, never a float
+}
+
+bool checkShape(const Json &json, QString *error)
+{
+    if (!json.is_object())
+        return fail(error, u"a block must be a JSON object"_s);
+    for (const char *key : {"index", "timestamp", "transactions", "proof", "previous_hash"}) {
+        if (!json.contains(key))
+            return fail(error, u"block has no \"%1\""_s.arg(QLatin1StringView(key)));
+    }
+    const Json &index = json["index"];
+    if (!isInteger(index) || (index.is_number_unsigned() ? index.get<std::uint64_t>() < 1
+                                                         : index.get<std::int64_t>() < 1))
+        return fail(error, u"block \"index\" must be an integer >= 1"_s);
+    if (index.is_number_unsigned() && index.get<std::uint64_t>() > Pow::MaxProof)
+        return fail(error, u"block \"index\" is too large"_s);
+    const Json &proof = json["proof"];
+    if (!isInteger(proof) || (proof.is_number_unsigned() ? proof.get<std::uint64_t>() > Pow::MaxProof
+                                                         : proof.get<std::int64_t>() < 0))
+        return fail(error, u"block \"proof\" must be an integer in [0, 2^63)"_s);
+    const Json &previous = json["previous_hash"];
+    if (!previous.is_string() && !isInteger(previous))
+        return fail(error, u"block \"previous_hash\" must be a string or an integer"_s);
+    if (!json["transactions"].is_array())
+        return fail(error, u"block \"transactions\" must be an array"_s);
+    if (!json["timestamp"].is_number())
+        return fail(error, u"block \"timestamp\" must be a number"_s);
+    return true;
+}
+}
+
+std::optional<Block> Block::fromJson(Json json, QString *error)
+{
+    if (!checkShape(json, error))
+        return std::nullopt;
+    Block block;
+    block.value = std::move(json);
+    return block;
+}
+
+std::optional<Block> Block::fromWire(const QByteArray &wire, QString *error)
+{
+    std::optional<Json> json = CanonicalJson::parse(wire, error);
+    if (!json)
+        return std::nullopt;
+    return fromJson(std::move(*json), error);
+}
+
+QByteArray Block::blockString() const
+{
+    return CanonicalJson::dump(value);
+}
+
+QByteArray Block::hash() const
+{
+    return Sha256::hexDigest(blockString());
+}
+
+std::int64_t Block::index() const
+{
+    const Json &index = value.at("index");
+    return index.is_number_unsigned() ? static_cast<std::int64_t>(index.get<std::uint64_t>())
+                                      : index.get<std::int64_t>();
+}
+
+std::uint64_t Block::proof() const
+{
+    const Json &proof = value.at("proof");
+    return proof.is_number_unsigned() ? proof.get<std::uint64_t>()
+                                      : static_cast<std::uint64_t>(proof.get<std::int64_t>());
+}
+
+double Block::timestamp() const
+{
+    return value.at("timestamp").get<double>();
+}
+
+QString Block::previousHash() const
+{
+    const Json &previous = value.at("previous_hash");
+    if (previous.is_string())
+        return QString::fromStdString(previous.get<std::string>());
+    return QString::fromStdString(CanonicalJson::dump(previous).toStdString());
+}
+
+const CanonicalJson::Json &Block::transactions() const
+{
+    return value.at("transactions");
+}

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <QByteArray>
+#include <QMetaType>
+#include <QString>
+
+#include "core/canonicaljson.h"
+
+// A block as the classic chain sends it: a JSON object with index, timestamp,
+// transactions, proof and previous_hash, plus any keys a server added (all kept,
+// since every key takes part in the hash).
+struct Block
+{
+    CanonicalJson::Json value = CanonicalJson::Json::object();
+
+    // Checks the shape (object, integer index >= 1, integer proof in [0, 2^63),
+    // previous_hash string or integer, transactions array, numeric timestamp).
+    static std::optional<Block> fromJson(CanonicalJson::Json json, QString *error = nullptr);
+    static std::optional<Block> fromWire(const QByteArray &wire, QString *error = nullptr);
+
+    QByteArray blockString() const;   // json.dumps(block, sort_keys=True)
+    QByteArray hash() const;          // lowercase hex SHA-256 of blockString()
+    QByteArray toWire() const { return blockString(); }
+
+    std::int64_t index() const;
+    std::uint64_t proof() const;
+    double timestamp() const;
+    QString previousHash() const;     // a string as is, an integer in decimal
+    const CanonicalJson::Json &transactions() const;
+
+    bool operator==(const Block &other) const { return value == other.value; }
+};
+
+Q_DECLARE_METATYPE(Block)
