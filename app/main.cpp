@@ -41,6 +41,10 @@ int run(int argc, char *argv[])
     if (!options.process(arguments, &exitCode))
         return exitCode;
 
+    if (options.parser.isSet(options.engines)) {
+        QCoreApplication app(argc, argv);
+        return runEngines(app, options);
+    }
     if (options.parser.isSet(options.server)) {
         QCoreApplication app(argc, argv);
         return runServer(app, options);

@@ -9,6 +9,26 @@ using namespace Qt::StringLiterals;
 Options::Options()
     : server{u"server"_s, u"Run the chain server headless (no display needed)."_s}
     , mine{u"mine"_s, u"Mine from the terminal (no display needed)."_s}
+    , host{u"host"_s,
+           u"[--server] Address to listen on (default 127.0.0.1, this machine only;"
+           " 0.0.0.0 exposes the server to the network)."_s,
+           u"address"_s}
+    , port{u"port"_s, u"[--server] Port to listen on (default 5000)."_s, u"port"_s}
+    , difficulty{u"difficulty"_s,
+                 u"[--server] Leading zero hex digits a proof needs (default 6)."_s, u"n"_s}
+    , database{u"db"_s,
+               u"[--server] SQLite chain database (default: chain.db in the app data folder)."_s,
+               u"path"_s}
+    , reward{u"reward"_s, u"[--server] Coins paid for each forged block (default 1)."_s, u"coins"_s}
+    , url{u"url"_s, u"[--mine] Chain server to mine on (default http://127.0.0.1:5000)."_s, u"url"_s}
+    , threads{u"threads"_s, u"[--mine] Proof-search threads (default: one per core)."_s, u"n"_s}
+    , idFile{u"id-file"_s, u"[--mine] File holding your miner id (default my_id.txt)."_s, u"path"_s}
+    , engine{u"engine"_s,
+             u"[--mine] Force a proof-search engine (see --engines; default: the fastest)."_s,
+             u"name"_s}
+    , engines{u"engines"_s, u"List the proof-search engines this CPU supports, with their rates."_s}
+    , priority{u"priority"_s,
+               u"[--mine] Worker thread priority: idle, low (default) or normal."_s, u"level"_s}
 {
     parser.setApplicationDescription(
         u"blockforge %1: a proof-of-work miner and the chain server miners talk to.\n"
@@ -19,8 +39,8 @@ Options::Options()
         "  blockforge --mine [...]    mine from the terminal"_s.arg(Version::Text));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption(server);
-    parser.addOption(mine);
+    parser.addOptions({server, mine, host, port, difficulty, database, reward,
+                       url, threads, idFile, engine, engines, priority});
 }
 
 bool Options::process(const QStringList &arguments, int *exitCode)

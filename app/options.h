@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 
 // Every command-line option of every mode, in one parser, so --help shows them all.
+// Each run*() reads the ones of its mode.
 struct Options
 {
     Options();
@@ -14,6 +15,22 @@ struct Options
 
     QCommandLineParser parser;
 
+    // Modes
     QCommandLineOption server;
     QCommandLineOption mine;
+
+    // --server
+    QCommandLineOption host;
+    QCommandLineOption port;
+    QCommandLineOption difficulty;
+    QCommandLineOption database;
+    QCommandLineOption reward;
+
+    // --mine (and the window's defaults)
+    QCommandLineOption url;
+    QCommandLineOption threads;
+    QCommandLineOption idFile;
+    QCommandLineOption engine;
+    QCommandLineOption engines;
+    QCommandLineOption priority;
 };

@@ -8,3 +8,4 @@ struct Options;
 int runGui(QApplication &app, const Options &options);
 int runServer(QCoreApplication &app, const Options &options);
 int runMiner(QCoreApplication &app, const Options &options);
+int runEngines(QCoreApplication &app, const Options &options);   // --engines
