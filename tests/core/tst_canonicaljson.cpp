@@ -1,3 +1,5 @@
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTest>
 
 #include "core/block.h"
@@ -21,6 +23,7 @@ private slots:
     void rejects();
     void blockShape_data();
     void blockShape();
+    void matchesPython();
 };
 
 void TestCanonicalJson::blockString_data()
@@ -165,5 +168,36 @@ void TestCanonicalJson::blockShape()
     QVERIFY2(error.contains(expected), qPrintable(error));
 }
 
-QTEST_APPLESS_MAIN(TestCanonicalJson)
+void TestCanonicalJson::matchesPython()
+{
+    // Differential check against Python itself: random values (any double from its bits,
+    // timestamps, values around the fixed/exponent switch, 64-bit integers, escapes,
+    // nesting), written unsorted, must come out exactly as json.dumps(sort_keys=True).
+    const QString python = QStandardPaths::findExecutable(u"python3"_s);
+    if (python.isEmpty())
+        QSKIP("python3 is not installed: the differential check against Python cannot run");
+    QProcess process;
+    process.start(python, {QStringLiteral(BLOCKFORGE_SOURCE_DIR "/tests/python/canonical_cases.py"),
+                           u"3000"_s, u"20261125"_s});
+    QVERIFY2(process.waitForFinished(60000), qPrintable(process.errorString()));
+    QCOMPARE(process.exitCode(), 0);
+    const QList<QByteArray> lines = process.readAllStandardOutput().split('\n');
+    int checked = 0;
+    for (const QByteArray &line : lines) {
+        if (line.isEmpty())
+            continue;
+        const auto pair = CanonicalJson::parse(line);
+        QVERIFY(pair && pair->is_array() && pair->size() == 2);
+        const QByteArray wire = QByteArray::fromStdString((*pair)[0].get<std::string>());
+        const QByteArray expected = QByteArray::fromStdString((*pair)[1].get<std::string>());
+        QString error;
+        const auto json = CanonicalJson::parse(wire, &error);
+        QVERIFY2(json, qPrintable(error + u": "_s + QString::fromUtf8(wire)));
+        QCOMPARE(CanonicalJson::dump(*json), expected);
+        ++checked;
+    }
+    QCOMPARE(checked, 3000);
+}
+
+QTEST_GUILESS_MAIN(TestCanonicalJson)
 #include "tst_canonicaljson.moc"
