@@ -104,7 +104,7 @@ private:
     void timedOut();
     void reject(int status, const QString &message);
     void closeAfterAnswers();
-    void startTimer(int ms) { m_timer->start(ms); }
+    void armTimer(int ms) { m_timer->start(ms); }
 
     QTcpSocket *m_socket = nullptr;                 // parent
     QPointer<HttpListener> m_listener;
@@ -129,7 +129,7 @@ HttpConnectionGuard::HttpConnectionGuard(QTcpSocket *socket, HttpListener *liste
     connect(m_timer, &QTimer::timeout, this, &HttpConnectionGuard::timedOut);
     // Connected before QHttpServer's own slot, so this one sees every chunk first.
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnectionGuard::readBytes);
-    startTimer(listener->m_limits.idleTimeoutMs);
+    armTimer(listener->m_limits.idleTimeoutMs);
 }
 
 HttpConnectionGuard::~HttpConnectionGuard()
@@ -159,7 +159,7 @@ void HttpConnectionGuard::readBytes()
             m_phase = Phase::Head;
             m_head.clear();
             ++m_sequence;
-            startTimer(m_listener->m_limits.requestTimeoutMs);
+            armTimer(m_listener->m_limits.requestTimeoutMs);
         }
         if (m_phase == Phase::Head) {
             qsizetype used = 0;
@@ -318,7 +318,7 @@ void HttpConnectionGuard::completeRequest()
 {
     m_phase = Phase::Idle;
     m_head.clear();
-    startTimer(m_listener->m_limits.idleTimeoutMs);
+    armTimer(m_listener->m_limits.idleTimeoutMs);
     if (m_closeAfter) {
         m_phase = Phase::Closing;
         closeAfterAnswers();
@@ -332,7 +332,7 @@ void HttpConnectionGuard::closeAfterAnswers()
         if (m_listener && m_listener->m_httpServer)
             disconnect(m_socket, &QTcpSocket::readyRead, m_listener->m_httpServer, nullptr);
         m_socket->disconnectFromHost();
-        startTimer(LingerMs);
+        armTimer(LingerMs);
     }, Qt::QueuedConnection);
 }
 
@@ -345,7 +345,7 @@ void HttpConnectionGuard::timedOut()
             m_socket->abort();   // not even reading its answers
         else
             m_socket->disconnectFromHost();
-        startTimer(LingerMs);
+        armTimer(LingerMs);
         m_phase = Phase::Closing;
         break;
     case Phase::Head:
@@ -380,7 +380,7 @@ void HttpConnectionGuard::reject(int status, const QString &message)
                 ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
         });
     m_socket->readAll();
-    startTimer(LingerMs);
+    armTimer(LingerMs);
     if (m_listener)
         emit m_listener->requestRejected(m_method, m_path, status);
 }
