@@ -136,12 +136,12 @@ quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
         delete listener;
         return 0;
     }
-    listener->setHttpServer(m_http);
     connect(listener, &HttpListener::requestRejected, this,
             [this](const QString &method, const QString &path, int status) {
                 emit requestServed(method, path, status, 0.0);
             });
     m_http->bind(listener);   // reparents it to m_http
+    listener->setHttpServer(m_http);
     m_listener = listener;
     m_port = listener->serverPort();
     qCInfo(lcServer) << "Listening on" << address.toString() << "port" << m_port;
