@@ -25,6 +25,7 @@ QByteArray reasonPhrase(int status)
     case 400: return "Bad Request";
     case 408: return "Request Timeout";
     case 411: return "Length Required";
+    case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
     case 417: return "Expectation Failed";
     case 431: return "Request Header Fields Too Large";
@@ -113,7 +114,8 @@ private:
     bool examineHead();
     void completeRequest();
     void timedOut();
-    void reject(int status, const QString &message);
+    void reject(int status, const QString &message, bool withBody = true,
+                const QByteArray &extraHeaders = QByteArray());
     void cutOffServer();
     void armTimer(int ms) { m_timer->start(ms); }
 
@@ -307,6 +309,12 @@ bool HttpConnectionGuard::examineHead()
         reject(501, u"Method %1 is not implemented"_s.arg(m_method));
         return false;
     }
+    if (request[0] == "HEAD") {
+        // QHttpServer would answer HEAD with a body, which a client takes for the next answer.
+        reject(405, u"Method HEAD is not allowed on %1"_s.arg(m_path), false,
+               "Allow: GET, POST\r\n"_ba);
+        return false;
+    }
     const QByteArray &version = request[2];
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
         reject(400, u"Unsupported HTTP version \"%1\""_s.arg(QString::fromLatin1(version)));
@@ -407,12 +415,13 @@ void HttpConnectionGuard::timedOut()
     }
 }
 
-void HttpConnectionGuard::reject(int status, const QString &message)
+void HttpConnectionGuard::reject(int status, const QString &message, bool withBody,
+                                 const QByteArray &extraHeaders)
 {
     qCDebug(lcServer) << "Rejecting a request from" << m_socket->peerAddress() << status << message;
     m_phase = Phase::Closing;
     cutOffServer();
-    m_socket->write(HttpListener::errorAnswer(status, message, true));
+    m_socket->write(HttpListener::errorAnswer(status, message, withBody, extraHeaders));
     m_socket->flush();
     // Half-close and drain for a while, so the client reads the answer rather than a
     // reset caused by the body it is still sending.
@@ -456,14 +465,15 @@ void HttpListener::followNewConnections()
     m_unfollowed.clear();
 }
 
-QByteArray HttpListener::errorAnswer(int status, const QString &message, bool close)
+QByteArray HttpListener::errorAnswer(int status, const QString &message, bool withBody,
+                                     const QByteArray &extraHeaders)
 {
     const QByteArray body = CanonicalJson::dump(
         CanonicalJson::Json{{"message", message.toStdString()}});
     return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
         + "\r\nContent-Type: application/json\r\nContent-Length: "
-        + QByteArray::number(body.size()) + (close ? "\r\nConnection: close" : "")
-        + "\r\n\r\n" + body;
+        + QByteArray::number(body.size()) + "\r\nConnection: close\r\n" + extraHeaders + "\r\n"
+        + (withBody ? body : QByteArray());
 }
 
 void HttpListener::incomingConnection(qintptr descriptor)
@@ -478,7 +488,7 @@ void HttpListener::incomingConnection(qintptr descriptor)
         qCWarning(lcServer) << "Refusing a connection: already" << m_connections << "open";
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(LingerMs, socket, [socket] { socket->abort(); });
-        socket->write(errorAnswer(503, u"Too many open connections"_s, true));
+        socket->write(errorAnswer(503, u"Too many open connections"_s));
         socket->disconnectFromHost();
         emit requestRejected(QString(), QString(), 503);
         return;

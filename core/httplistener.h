@@ -14,6 +14,7 @@
 // - "Connection: close" or HTTP/1.0 without keep-alive: closed after the answer;
 // - a request not complete within requestTimeoutMs: 408 JSON, closed; a connection idle
 //   for idleTimeoutMs: closed;
+// - HEAD (QHttpServer would send a body): 405 head only, closed;
 // - more than maxConnections open: 503 JSON, closed;
 // - a client that keeps sending requests while over 1 MiB of its answers is unread: cut.
 class HttpConnectionGuard;
@@ -42,8 +43,10 @@ public:
     const Limits &limits() const { return m_limits; }
     int connectionCount() const { return m_connections; }
 
-    // A complete HTTP answer with a {"message": ...} JSON body.
-    static QByteArray errorAnswer(int status, const QString &message, bool close);
+    // A complete HTTP answer with a {"message": ...} JSON body (only announced when
+    // withBody is false, as for HEAD), and "Connection: close".
+    static QByteArray errorAnswer(int status, const QString &message, bool withBody = true,
+                                  const QByteArray &extraHeaders = QByteArray());
 
 signals:
     // An answer given here rather than by QHttpServer (method and path may be empty).
