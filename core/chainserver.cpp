@@ -204,9 +204,14 @@ void ChainServer::registerRoutes()
         emit requestServed(method, path, static_cast<int>(status),
                            static_cast<double>(timer.nsecsElapsed()) / 1e6);
     });
+    // Say what HttpListener does with the connection: closed after this answer, or kept
+    // open for an HTTP/1.0 client that asked (such clients close unless told).
     m_http->afterRequest([](QHttpServerResponse &&response, const QHttpServerRequest &request) {
-        if (request.value("connection"_ba).toLower().contains("close"))
+        const QByteArray connection = request.value("connection"_ba).toLower();
+        if (connection.contains("close"))
             response.setHeader("Connection"_ba, "close"_ba);
+        else if (connection.contains("keep-alive"))
+            response.setHeader("Connection"_ba, "keep-alive"_ba);
         return std::move(response);
     });
 }

@@ -615,6 +615,7 @@ void TestChainServer::keepAliveAndPipelining()
     // HTTP/1.0 asking for keep-alive stays open too.
     client.send("GET /last_block HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"_ba);
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    QCOMPARE(client.answers().front().header("Connection"), "keep-alive"_ba);
     client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba)
                 + HttpTestClient::request("GET"_ba, "/nope"_ba)
                 + HttpTestClient::request("POST"_ba, "/mine"_ba, "[]"_ba));
