@@ -33,12 +33,18 @@ ProofSearch::Work workFor(const QByteArray &blockString, int difficulty, quint64
     return work;
 }
 
-// Threads of this process, from the kernel (so leaked threads show up). A joined
-// QThread's OS thread may still be tearing down for a moment, hence QTRY_COMPARE.
+// Worker threads of this process, from the kernel (so leaked threads show up). A
+// joined QThread's OS thread may still be tearing down for a moment, hence QTRY.
 int osThreadCount()
 {
-    return static_cast<int>(
-        QDir(u"/proc/self/task"_s).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size());
+    int count = 0;
+    const QDir tasks(u"/proc/self/task"_s);
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + u"/comm"_s));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().startsWith("ProofSearch-"))
+            ++count;
+    }
+    return count;
 }
 
 // Nice values of this process's threads whose name starts with prefix (Linux).
@@ -135,7 +141,8 @@ void TestProofSearch::findsValidProofs()
 
 void TestProofSearch::stopMidSearchJoinsEveryThread()
 {
-    const int before = osThreadCount();
+    QTRY_COMPARE_WITH_TIMEOUT(osThreadCount(), 0, StopBoundMs);
+    const int before = 0;
     ProofSearch search(Engines::best(), 4, ProofSearch::Priority::Low);
     QSignalSpy found(&search, &ProofSearch::proofFound);
     search.start(workFor(BlockString, Unfindable));
@@ -163,7 +170,8 @@ void TestProofSearch::stopMidSearchJoinsEveryThread()
 
 void TestProofSearch::restartDropsOldGeneration()
 {
-    const int before = osThreadCount();
+    QTRY_COMPARE_WITH_TIMEOUT(osThreadCount(), 0, StopBoundMs);
+    const int before = 0;
     ProofSearch search(Engines::best(), 2, ProofSearch::Priority::Normal);
     QSignalSpy found(&search, &ProofSearch::proofFound);
 
@@ -201,7 +209,8 @@ void TestProofSearch::restartDropsOldGeneration()
 
 void TestProofSearch::destructorJoinsThreads()
 {
-    const int before = osThreadCount();
+    QTRY_COMPARE_WITH_TIMEOUT(osThreadCount(), 0, StopBoundMs);
+    const int before = 0;
     {
         ProofSearch search(Engines::best(), 3);
         search.start(workFor(BlockString, Unfindable));
