@@ -452,6 +452,7 @@ void TestMiner::stopMidSearchIsPrompt()
     QVERIFY(!miner.isRunning());
     QCOMPARE(miner.hashRate(), 0.0);
     const quint64 attempts = miner.attempts();
+    QTest::qWait(100);   // a poll sent just before stop() may still be arriving
     const qsizetype requests = server.requests.size();
     QTest::qWait(300);   // no more polls, no more hashing
     QCOMPARE(server.requests.size(), requests);
