@@ -93,14 +93,16 @@ std::optional<QString> readConfig(const Options &options, Miner::Config *config)
         const QUrl url = QUrl::fromUserInput(parser.value(options.url));
         if (!url.isValid() || url.host().isEmpty()
             || (url.scheme() != u"http"_s && url.scheme() != u"https"_s))
-            return u"--url: '%1' is not an http:// or https:// URL"_s.arg(parser.value(options.url));
+            return u"--url: '%1' is not an http:// or https:// URL"_s.arg(
+                parser.value(options.url));
         config->serverUrl = url;
     }
     if (parser.isSet(options.threads)) {
         bool ok = false;
         const int threads = parser.value(options.threads).toInt(&ok);
         if (!ok || threads < 1 || threads > MaxThreads)
-            return u"--threads: '%1' is not a number from 1 to %2"_s.arg(parser.value(options.threads))
+            return u"--threads: '%1' is not a number from 1 to %2"_s
+                .arg(parser.value(options.threads))
                 .arg(MaxThreads);
         config->threads = threads;
     }

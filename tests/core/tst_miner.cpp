@@ -301,8 +301,10 @@ void TestMiner::toleratesMisbehavingServer()
     const QStringList got = messages(errors);
     QCOMPARE(got.size(), 8);
     auto expect = [&got](int i, const QString &part) {
-        return got.at(i).contains(part) ? true
-                                        : (qWarning("error %d: %s", i, qPrintable(got.at(i))), false);
+        if (got.at(i).contains(part))
+            return true;
+        qWarning("error %d: %s", i, qPrintable(got.at(i)));
+        return false;
     };
     QVERIFY(expect(0, u"GET /last_block: HTTP 500: <html><body><h1>Internal Server Error"_s));
     QVERIFY(expect(0, u"retrying in 0.02 s"_s));

@@ -104,8 +104,8 @@ void TestMinerOnServer::coinsMatchServerRewards()
     QSignalSpy errors(&miner, &Miner::errorOccurred);
     QVERIFY(miner.start());
     // Stop between rounds (no /mine in flight), so both sides count the same blocks.
-    QTRY_VERIFY_WITH_TIMEOUT(miner.acceptedCount() >= 5 && miner.state() != Miner::State::Submitting,
-                             WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        miner.acceptedCount() >= 5 && miner.state() != Miner::State::Submitting, WaitMs);
     miner.stop();
 
     QCOMPARE(errors.size(), 0);
