@@ -185,7 +185,7 @@ int runMiner(QCoreApplication &app, const Options &options)
                                  .arg(QString::fromLatin1(last.hash().left(12))));
                      });
     QObject::connect(&miner, &Miner::searchAbandoned, &miner, [](qint64 index) {
-        say(u"Block %1 was forged by someone else: dropping that work"_s.arg(index));
+        say(u"The server's last block changed: dropping the work on block %1"_s.arg(index));
     });
     QObject::connect(&miner, &Miner::proofFound, &miner,
                      [](quint64 proof, double seconds, quint64 attempts) {
