@@ -167,6 +167,7 @@ private slots:
     void idFileErrors_data();
     void idFileErrors();
     void minesOneBlockAndSendsTrimmedId();
+    void difficultyDefaultsToSix();
     void toleratesMisbehavingServer();
     void classifiesMineAnswers_data();
     void classifiesMineAnswers();
@@ -268,6 +269,21 @@ void TestMiner::minesOneBlockAndSendsTrimmedId()
     QCOMPARE(found[0][0].toULongLong(), proof);
     QVERIFY(genesis.blockString().contains("1732435200.0"));
     QVERIFY(Pow::validProof(genesis.blockString(), proof, 3));
+}
+
+void TestMiner::difficultyDefaultsToSix()
+{
+    ScriptedServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const Block genesis = genesisAt(1732435207.0);
+    server.defaults["/last_block"] = json(200, "{\"last_block\": " + genesis.toWire() + "}");
+    Miner miner(fastConfig(server.url(), writeId(m_dir, "kim")));
+    QSignalSpy started(&miner, &Miner::searchStarted);
+    QVERIFY(miner.start());
+    QVERIFY(started.wait(WaitMs));
+    QCOMPARE(started[0][2].toInt(), Pow::DefaultDifficulty);
+    QCOMPARE(miner.difficulty(), 6);
+    miner.stop();
 }
 
 void TestMiner::toleratesMisbehavingServer()
