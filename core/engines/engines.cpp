@@ -8,9 +8,42 @@
 #include "core/engines/searchengine.h"
 #include "core/sha256.h"
 
+#ifdef BLOCKFORGE_X86_ENGINES
+#include "core/engines/avx2engine.h"
+#include "core/engines/avx512engine.h"
+#endif
+
 namespace
 {
+struct Entry
+{
+    const SearchEngine *engine;
+    bool (*isSupported)();
+};
+
 const OpenSslEngine OpenSsl;
+#ifdef BLOCKFORGE_X86_ENGINES
+const Avx512Engine Avx512;
+const Avx2Engine Avx2;
+#endif
+
+bool always()
+{
+    return true;
+}
+
+// Every built engine, the fastest kinds first.
+const std::vector<Entry> &built()
+{
+    static const std::vector<Entry> entries = {
+#ifdef BLOCKFORGE_X86_ENGINES
+        {&Avx512, &Avx512Engine::isSupported},
+        {&Avx2, &Avx2Engine::isSupported},
+#endif
+        {&OpenSsl, &always},
+    };
+    return entries;
+}
 
 // A block string of typical size for calibration.
 const QByteArray CalibrationString =
@@ -23,7 +56,12 @@ namespace Engines
 {
 std::vector<const SearchEngine *> available()
 {
-    return {&OpenSsl};
+    std::vector<const SearchEngine *> engines;
+    for (const Entry &entry : built()) {
+        if (entry.isSupported())
+            engines.push_back(entry.engine);
+    }
+    return engines;
 }
 
 const SearchEngine *find(const QString &name)
@@ -37,7 +75,10 @@ const SearchEngine *find(const QString &name)
 
 QStringList builtNames()
 {
-    return {OpenSsl.name()};
+    QStringList names;
+    for (const Entry &entry : built())
+        names << entry.engine->name();
+    return names;
 }
 
 double calibrate(const SearchEngine &engine, int milliseconds)
@@ -47,7 +88,7 @@ double calibrate(const SearchEngine &engine, int milliseconds)
     const auto start = Clock::now();
     const auto budget = std::chrono::milliseconds(milliseconds);
     std::uint64_t attempts = 0;
-    std::uint64_t chunk = 1 << 14;
+    const std::uint64_t chunk = 1 << 14;
     do {
         attempts += engine.search(mid, 64, 1'000'000'000 + attempts, chunk).attempts;
     } while (Clock::now() - start < budget);
@@ -61,7 +102,7 @@ const SearchEngine &best()
         const SearchEngine *fastest = nullptr;
         double fastestRate = 0;
         for (const SearchEngine *engine : available()) {
-            const double rate = calibrate(*engine);
+            const double rate = calibrate(*engine, 15);
             if (rate > fastestRate) {
                 fastest = engine;
                 fastestRate = rate;

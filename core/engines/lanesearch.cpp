@@ -1,0 +1,206 @@
+#include "core/engines/lanesearch.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "core/engines/opensslengine.h"
+#include "core/engines/proofmessage.h"
+#include "core/pow.h"
+
+namespace LaneSearch
+{
+namespace
+{
+constexpr std::uint64_t WindowSize = 2000;     // divides 10^k for k >= 4
+constexpr std::uint64_t FirstWindowed = 10000;
+
+const OpenSslEngine Portable;
+
+constexpr std::uint32_t ror(std::uint32_t x, int n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+void scalarRound(std::uint32_t *s, std::uint32_t wk)
+{
+    const std::uint32_t t1 = s[7] + (ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25))
+        + ((s[4] & s[5]) ^ (~s[4] & s[6])) + wk;
+    const std::uint32_t t2 = (ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22))
+        + ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
+    s[7] = s[6];
+    s[6] = s[5];
+    s[5] = s[4];
+    s[4] = s[3] + t1;
+    s[3] = s[2];
+    s[2] = s[1];
+    s[1] = s[0];
+    s[0] = t1 + t2;
+}
+
+std::uint32_t bigEndianWord(const std::uint8_t *p)
+{
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+std::uint32_t packedDigits(std::uint32_t r)
+{
+    return ((r / 1000) << 24) | ((r / 100 % 10) << 16) | ((r / 10 % 10) << 8) | (r % 10);
+}
+
+// State after each of the first rounds of lane 0's block, reused while its words match.
+struct PrefixCache
+{
+    std::uint32_t words[16] = {};
+    std::uint32_t states[17][8] = {};
+    int valid = 0;   // states[0..valid] are right for words[0..valid)
+
+    void reset(const std::uint32_t *state)
+    {
+        std::memcpy(states[0], state, sizeof states[0]);
+        valid = 0;
+    }
+
+    const std::uint32_t *stateAfter(const std::uint32_t *w, int rounds)
+    {
+        for (int i = 0; i < rounds; ++i) {
+            if (words[i] != w[i]) {
+                words[i] = w[i];
+                valid = std::min(valid, i);
+            }
+        }
+        for (; valid < rounds; ++valid) {
+            std::memcpy(states[valid + 1], states[valid], sizeof states[0]);
+            scalarRound(states[valid + 1], words[valid] + RoundConstants[valid]);
+        }
+        return states[rounds];
+    }
+};
+
+bool confirm(const Sha256::Midstate &midstate, int difficulty, std::uint64_t proof)
+{
+    const ProofMessage message(midstate, proof);
+    Sha256::State state = midstate.state;
+    for (int b = 0; b < message.blockCount(); ++b)
+        Sha256::compress(state, message.block(b));
+    return Pow::meetsDifficulty(state, difficulty);
+}
+}
+
+SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int difficulty,
+                    std::uint64_t first, std::uint64_t count)
+{
+    SearchResult result;
+    if (count == 0 || first > Pow::MaxProof)
+        return result;
+    if (difficulty <= 0 || difficulty > Pow::MaxDifficulty)
+        return Portable.search(midstate, difficulty, first, count);
+    const std::uint64_t last = first + std::min(count - 1, Pow::MaxProof - first);
+    const auto lanes = static_cast<std::uint64_t>(spec.lanes);
+    const auto finish = [&](std::optional<std::uint64_t> proof) {
+        result.proof = proof;
+        result.attempts = (proof ? *proof : last) - first + 1;
+        return result;
+    };
+
+    Job job;
+    job.mask = Pow::firstWordMask(difficulty);
+    PrefixCache cache;
+    const int tail = static_cast<int>(midstate.tail.size());
+
+    std::uint64_t p = first;
+    while (true) {
+        if (p < FirstWindowed) {
+            const std::uint64_t end = std::min(last, FirstWindowed - 1);
+            const SearchResult small = Portable.search(midstate, difficulty, p, end - p + 1);
+            if (small.proof || end == last)
+                return finish(small.proof);
+            p = end + 1;
+            continue;
+        }
+        const std::uint64_t windowStart = p - p % WindowSize;
+        const std::uint64_t windowEnd = std::min(windowStart + WindowSize - 1, last);
+
+        ProofMessage message(midstate, windowStart);
+        const int digitsEnd = tail + message.digitCount();
+        int position = digitsEnd - 4;   // of the last four digits, in the lanes' block
+        const std::uint8_t *laneBlock = message.block(0);
+        Sha256::State base = midstate.state;
+        job.secondBlock = false;
+        if (message.blockCount() == 2) {
+            if (digitsEnd <= 64) {
+                // The lanes differ in block 0; block 1 (padding, length) is shared.
+                job.secondBlock = true;
+                std::uint32_t w[64];
+                for (int i = 0; i < 16; ++i)
+                    w[i] = bigEndianWord(message.block(1) + 4 * i);
+                for (int i = 16; i < 64; ++i) {
+                    w[i] = (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10)) + w[i - 7]
+                        + (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 16];
+                }
+                for (int i = 0; i < 64; ++i)
+                    job.secondWK[i] = w[i] + RoundConstants[i];
+            } else if (position >= 64) {
+                // Block 0 holds only shared digits: compress it once per window.
+                Sha256::compress(base, message.block(0));
+                laneBlock = message.block(1);
+                position -= 64;
+            } else {
+                const SearchResult straddle =
+                    Portable.search(midstate, difficulty, p, windowEnd - p + 1);
+                if (straddle.proof || windowEnd == last)
+                    return finish(straddle.proof);
+                p = windowEnd + 1;
+                continue;
+            }
+        }
+        std::uint8_t bytes[64];
+        std::memcpy(bytes, laneBlock, 64);
+        std::memset(bytes + position, '0', 4);
+        for (int i = 0; i < 16; ++i)
+            job.words[i] = bigEndianWord(bytes + 4 * i);
+        job.wordA = position / 4;
+        const int offset = position % 4;
+        job.shiftA = 8 * offset;
+        job.wordB = offset ? job.wordA + 1 : -1;
+        job.shiftB = 8 * (4 - offset);
+        std::memcpy(job.feed, base.data(), sizeof job.feed);
+        cache.reset(base.data());
+
+        std::uint32_t lane0[16];
+        for (std::uint64_t group = p - (p - windowStart) % lanes; group <= windowEnd; group += lanes) {
+            const auto r = static_cast<std::uint32_t>(group % 10000);
+            const std::uint32_t lastR = r + static_cast<std::uint32_t>(lanes) - 1;
+            int varying = 1;
+            for (std::uint32_t scale = 10; r / scale != lastR / scale; scale *= 10)
+                ++varying;
+            const int firstVarying = (position + 4 - varying) / 4;
+            const int start = firstVarying / spec.roundStep * spec.roundStep;
+
+            std::memcpy(lane0, job.words, sizeof lane0);
+            const std::uint32_t d = packedDigits(r);
+            lane0[job.wordA] += d >> job.shiftA;
+            if (job.wordB >= 0)
+                lane0[job.wordB] += d << job.shiftB;
+            std::memcpy(job.state, cache.stateAfter(lane0, start), sizeof job.state);
+            job.startRound = start;
+            job.rBase = r;
+
+            std::uint32_t hits = spec.kernel(job);
+            if (group < first)
+                hits &= ~0u << (first - group);
+            if (windowEnd - group < lanes - 1)
+                hits &= (2u << (windowEnd - group)) - 1;
+            while (hits) {
+                const std::uint64_t proof = group + static_cast<unsigned>(std::countr_zero(hits));
+                if (confirm(midstate, difficulty, proof))
+                    return finish(proof);
+                hits &= hits - 1;
+            }
+        }
+        if (windowEnd == last)
+            return finish(std::nullopt);
+        p = windowEnd + 1;
+    }
+}
+}
