@@ -11,6 +11,7 @@
 #ifdef BLOCKFORGE_X86_ENGINES
 #include "core/engines/avx2engine.h"
 #include "core/engines/avx512engine.h"
+#include "core/engines/shaniengine.h"
 #endif
 
 namespace
@@ -25,6 +26,7 @@ const OpenSslEngine OpenSsl;
 #ifdef BLOCKFORGE_X86_ENGINES
 const Avx512Engine Avx512;
 const Avx2Engine Avx2;
+const ShaNiEngine ShaNi;
 #endif
 
 bool always()
@@ -38,6 +40,7 @@ const std::vector<Entry> &built()
     static const std::vector<Entry> entries = {
 #ifdef BLOCKFORGE_X86_ENGINES
         {&Avx512, &Avx512Engine::isSupported},
+        {&ShaNi, &ShaNiEngine::isSupported},
         {&Avx2, &Avx2Engine::isSupported},
 #endif
         {&OpenSsl, &always},
