@@ -34,24 +34,41 @@ template<class V, int t>
     h = V::add(t1, t2);
 }
 
+// Round t >= 16: a shared schedule word costs nothing; a varying one adds only its
+// varying terms to the shared part (the branches follow the window, so predict well).
 template<class V, int t>
-[[gnu::always_inline]] inline void laneScheduledRound(typename V::T *v, typename V::T *w)
+[[gnu::always_inline]] inline void laneScheduledRound(typename V::T *v, typename V::T *w,
+                                                      const LaneSearch::Job &job)
 {
     using T = typename V::T;
-    const T &w2 = w[(t - 2) & 15];
-    const T &w15 = w[(t - 15) & 15];
-    const T sigma1 = V::xor3(V::template ror<17>(w2), V::template ror<19>(w2), V::template shr<10>(w2));
-    const T sigma0 = V::xor3(V::template ror<7>(w15), V::template ror<18>(w15), V::template shr<3>(w15));
-    T &wt = w[t & 15];
-    wt = V::add(V::add(wt, sigma1), V::add(w[(t - 7) & 15], sigma0));
-    laneRound<V, t>(v, V::add(wt, V::set(LaneSearch::RoundConstants[t])));
+    const unsigned terms = job.terms[t];
+    if (terms == 0) {
+        laneRound<V, t>(v, V::set(job.wk[t]));
+        return;
+    }
+    T x = V::set(job.partial[t]);
+    if (terms & 1) {
+        const T &w2 = w[(t - 2) & 15];
+        x = V::add(x, V::xor3(V::template ror<17>(w2), V::template ror<19>(w2), V::template shr<10>(w2)));
+    }
+    if (terms & 2)
+        x = V::add(x, w[(t - 7) & 15]);
+    if (terms & 4) {
+        const T &w15 = w[(t - 15) & 15];
+        x = V::add(x, V::xor3(V::template ror<7>(w15), V::template ror<18>(w15), V::template shr<3>(w15)));
+    }
+    if (terms & 8)
+        x = V::add(x, w[t & 15]);
+    w[t & 15] = x;
+    laneRound<V, t>(v, V::add(x, V::set(job.wk[t])));
 }
 
 template<class V, int... I>
 [[gnu::always_inline]] inline void laneScheduledRounds(typename V::T *v, typename V::T *w,
+                                                       const LaneSearch::Job &job,
                                                        std::integer_sequence<int, I...>)
 {
-    (laneScheduledRound<V, 16 + I>(v, w), ...);
+    (laneScheduledRound<V, 16 + I>(v, w, job), ...);
 }
 
 template<class V, int... I>
@@ -138,7 +155,7 @@ std::uint32_t laneKernel(const LaneSearch::Job &job)
     switch (job.startRound) {
 #define BLOCKFORGE_LANE_ROUND(n) \
     case n: \
-        laneRound<V, n>(v, V::add(w[n], V::set(LaneSearch::RoundConstants[n]))); \
+        laneRound<V, n>(v, job.terms[n] ? V::add(w[n], V::set(job.wk[n])) : V::set(job.wk[n])); \
         [[fallthrough]];
         BLOCKFORGE_LANE_ROUND(0) BLOCKFORGE_LANE_ROUND(1) BLOCKFORGE_LANE_ROUND(2)
         BLOCKFORGE_LANE_ROUND(3) BLOCKFORGE_LANE_ROUND(4) BLOCKFORGE_LANE_ROUND(5)
@@ -150,7 +167,7 @@ std::uint32_t laneKernel(const LaneSearch::Job &job)
     default:
         break;
     }
-    laneScheduledRounds<V>(v, w, std::make_integer_sequence<int, 48>{});
+    laneScheduledRounds<V>(v, w, job, std::make_integer_sequence<int, 48>{});
 
     // After 64 rounds a..h are at v[0..7].
     if (!job.secondBlock)

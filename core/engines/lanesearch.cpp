@@ -38,6 +38,47 @@ void scalarRound(std::uint32_t *s, std::uint32_t wk)
     s[0] = t1 + t2;
 }
 
+constexpr std::uint32_t sigma0(std::uint32_t x)
+{
+    return ror(x, 7) ^ ror(x, 18) ^ (x >> 3);
+}
+
+constexpr std::uint32_t sigma1(std::uint32_t x)
+{
+    return ror(x, 17) ^ ror(x, 19) ^ (x >> 10);
+}
+
+// Fills the job's shared schedule (wk, partial, terms) from its words and varying words.
+void shareSchedule(Job &job)
+{
+    std::uint32_t w[64];
+    bool varies[64];
+    for (int t = 0; t < 16; ++t) {
+        w[t] = job.words[t];
+        varies[t] = t == job.wordA || t == job.wordB;
+        job.terms[t] = varies[t] ? 1 : 0;
+        job.partial[t] = 0;
+    }
+    for (int t = 16; t < 64; ++t) {
+        const std::uint32_t values[4] = {sigma1(w[t - 2]), w[t - 7], sigma0(w[t - 15]), w[t - 16]};
+        const bool termVaries[4] = {varies[t - 2], varies[t - 7], varies[t - 15], varies[t - 16]};
+        std::uint8_t terms = 0;
+        std::uint32_t partial = 0;
+        for (int i = 0; i < 4; ++i) {
+            if (termVaries[i])
+                terms |= static_cast<std::uint8_t>(1u << i);
+            else
+                partial += values[i];
+        }
+        job.terms[t] = terms;
+        job.partial[t] = partial;
+        varies[t] = terms != 0;
+        w[t] = values[0] + values[1] + values[2] + values[3];   // right when shared
+    }
+    for (int t = 0; t < 64; ++t)
+        job.wk[t] = RoundConstants[t] + (varies[t] ? 0 : w[t]);
+}
+
 std::uint32_t bigEndianWord(const std::uint8_t *p)
 {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
@@ -164,6 +205,7 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
         job.shiftA = 8 * offset;
         job.wordB = offset ? job.wordA + 1 : -1;
         job.shiftB = 8 * (4 - offset);
+        shareSchedule(job);
         std::memcpy(job.feed, base.data(), sizeof job.feed);
         cache.reset(base.data());
 

@@ -36,6 +36,13 @@ struct alignas(64) Job
     std::uint32_t state[8];      // after `startRound` rounds of this block (same for all lanes)
     std::uint32_t feed[8];       // the state this block started from (added at the end)
     std::uint32_t secondWK[64];  // W[t] + K[t] of a second block that every lane shares
+    // The schedule as far as it is the same for every lane (per window): word t varies
+    // when terms[t] != 0. For t < 16 only wordA and wordB vary; for t >= 16 bit 0..3 say
+    // which of sigma1(W[t-2]), W[t-7], sigma0(W[t-15]), W[t-16] vary, and partial[t]
+    // is the sum of the others. wk[t] is W[t] + K[t] when it is shared, else K[t].
+    std::uint32_t wk[64];
+    std::uint32_t partial[64];
+    std::uint8_t terms[64];
     std::uint32_t rBase = 0;
     std::uint32_t mask = 0;      // Pow::firstWordMask
     int startRound = 0;
