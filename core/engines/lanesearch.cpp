@@ -208,24 +208,32 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
         shareSchedule(job);
         std::memcpy(job.feed, base.data(), sizeof job.feed);
         cache.reset(base.data());
+        job.startRound = -1;
+        std::uint32_t sharedKey = 0;
 
         std::uint32_t lane0[16];
         for (std::uint64_t group = p - (p - windowStart) % lanes; group <= windowEnd; group += lanes) {
             const auto r = static_cast<std::uint32_t>(group % 10000);
             const std::uint32_t lastR = r + static_cast<std::uint32_t>(lanes) - 1;
             int varying = 1;
-            for (std::uint32_t scale = 10; r / scale != lastR / scale; scale *= 10)
+            std::uint32_t scale = 10;
+            for (; r / scale != lastR / scale; scale *= 10)
                 ++varying;
             const int firstVarying = (position + 4 - varying) / 4;
             const int start = firstVarying / spec.roundStep * spec.roundStep;
 
-            std::memcpy(lane0, job.words, sizeof lane0);
-            const std::uint32_t d = packedDigits(r);
-            lane0[job.wordA] += d >> job.shiftA;
-            if (job.wordB >= 0)
-                lane0[job.wordB] += d << job.shiftB;
-            std::memcpy(job.state, cache.stateAfter(lane0, start), sizeof job.state);
-            job.startRound = start;
+            // The shared rounds depend only on the digits above the varying ones.
+            const std::uint32_t key = r / scale;
+            if (start != job.startRound || key != sharedKey) {
+                std::memcpy(lane0, job.words, sizeof lane0);
+                const std::uint32_t d = packedDigits(r);
+                lane0[job.wordA] += d >> job.shiftA;
+                if (job.wordB >= 0)
+                    lane0[job.wordB] += d << job.shiftB;
+                std::memcpy(job.state, cache.stateAfter(lane0, start), sizeof job.state);
+                job.startRound = start;
+                sharedKey = key;
+            }
             job.rBase = r;
 
             std::uint32_t hits = spec.kernel(job);
