@@ -34,41 +34,87 @@ template<class V, int t>
     h = V::add(t1, t2);
 }
 
-// Round t >= 16: a shared schedule word costs nothing; a varying one adds only its
-// varying terms to the shared part (the branches follow the window, so predict well).
-template<class V, int t>
+// Which message words vary across lanes when the lanes' digits sit in word A (and
+// A + 1 when B): bit 0..3 of terms[t] (t >= 16) say which of sigma1(W[t-2]), W[t-7],
+// sigma0(W[t-15]), W[t-16] vary; for t < 16, terms[t] != 0 when W[t] varies. It
+// matches what LaneSearch puts in Job::terms, known here at compile time.
+struct LanePlan
+{
+    unsigned char terms[64] = {};
+};
+
+constexpr LanePlan lanePlan(int a, bool b)
+{
+    LanePlan plan;
+    bool varies[64] = {};
+    for (int t = 0; t < 16; ++t) {
+        varies[t] = t == a || (b && t == a + 1);
+        plan.terms[t] = varies[t] ? 1 : 0;
+    }
+    for (int t = 16; t < 64; ++t) {
+        const unsigned terms = (varies[t - 2] ? 1u : 0u) | (varies[t - 7] ? 2u : 0u)
+            | (varies[t - 15] ? 4u : 0u) | (varies[t - 16] ? 8u : 0u);
+        plan.terms[t] = static_cast<unsigned char>(terms);
+        varies[t] = terms != 0;
+    }
+    return plan;
+}
+
+// Round t >= 16: a shared schedule word is one broadcast W + K; a varying one adds
+// only its varying terms to the shared part.
+template<class V, int t, int A, bool B>
 [[gnu::always_inline]] inline void laneScheduledRound(typename V::T *v, typename V::T *w,
                                                       const LaneSearch::Job &job)
 {
     using T = typename V::T;
-    const unsigned terms = job.terms[t];
-    if (terms == 0) {
+    constexpr unsigned terms = lanePlan(A, B).terms[t];
+    if constexpr (terms == 0) {
         laneRound<V, t>(v, V::set(job.wk[t]));
-        return;
+    } else {
+        T x = V::set(job.partial[t]);
+        if constexpr ((terms & 1) != 0) {
+            const T &w2 = w[(t - 2) & 15];
+            x = V::add(x, V::xor3(V::template ror<17>(w2), V::template ror<19>(w2), V::template shr<10>(w2)));
+        }
+        if constexpr ((terms & 2) != 0)
+            x = V::add(x, w[(t - 7) & 15]);
+        if constexpr ((terms & 4) != 0) {
+            const T &w15 = w[(t - 15) & 15];
+            x = V::add(x, V::xor3(V::template ror<7>(w15), V::template ror<18>(w15), V::template shr<3>(w15)));
+        }
+        if constexpr ((terms & 8) != 0)
+            x = V::add(x, w[t & 15]);
+        w[t & 15] = x;
+        laneRound<V, t>(v, V::add(x, V::set(job.wk[t])));
     }
-    T x = V::set(job.partial[t]);
-    if (terms & 1) {
-        const T &w2 = w[(t - 2) & 15];
-        x = V::add(x, V::xor3(V::template ror<17>(w2), V::template ror<19>(w2), V::template shr<10>(w2)));
-    }
-    if (terms & 2)
-        x = V::add(x, w[(t - 7) & 15]);
-    if (terms & 4) {
-        const T &w15 = w[(t - 15) & 15];
-        x = V::add(x, V::xor3(V::template ror<7>(w15), V::template ror<18>(w15), V::template shr<3>(w15)));
-    }
-    if (terms & 8)
-        x = V::add(x, w[t & 15]);
-    w[t & 15] = x;
-    laneRound<V, t>(v, V::add(x, V::set(job.wk[t])));
 }
 
-template<class V, int... I>
+// Round t < 16: W[t] is a vector only when it holds the lanes' digits.
+template<class V, int t, int A, bool B>
+[[gnu::always_inline]] inline void laneEarlyRound(typename V::T *v, typename V::T *w,
+                                                  const LaneSearch::Job &job)
+{
+    if constexpr (lanePlan(A, B).terms[t] != 0)
+        laneRound<V, t>(v, V::add(w[t], V::set(job.wk[t])));
+    else
+        laneRound<V, t>(v, V::set(job.wk[t]));
+}
+
+// Rounds 16 - sizeof...(I) .. 15.
+template<class V, int A, bool B, int... I>
+[[gnu::always_inline]] inline void laneEarlyRounds(typename V::T *v, typename V::T *w,
+                                                   const LaneSearch::Job &job,
+                                                   std::integer_sequence<int, I...>)
+{
+    (laneEarlyRound<V, 16 - static_cast<int>(sizeof...(I)) + I, A, B>(v, w, job), ...);
+}
+
+template<class V, int A, bool B, int... I>
 [[gnu::always_inline]] inline void laneScheduledRounds(typename V::T *v, typename V::T *w,
                                                        const LaneSearch::Job &job,
                                                        std::integer_sequence<int, I...>)
 {
-    (laneScheduledRound<V, 16 + I>(v, w, job), ...);
+    (laneScheduledRound<V, 16 + I, A, B>(v, w, job), ...);
 }
 
 template<class V, int... I>
@@ -97,8 +143,24 @@ template<class V, int shift>
         v[(i - shift) & 7] = V::set(state[i]);
 }
 
+// A second block shared by every lane (padding and length only), from each lane's
+// state after the first; returns the hit bits.
 template<class V>
-std::uint32_t laneKernel(const LaneSearch::Job &job)
+[[gnu::noinline]] std::uint32_t laneSecondBlock(typename V::T *v, const LaneSearch::Job &job)
+{
+    using T = typename V::T;
+    T s[8];
+    for (int i = 0; i < 8; ++i) {
+        s[i] = V::add(v[i], V::set(job.feed[i]));
+        v[i] = s[i];
+    }
+    laneConstantRounds<V>(v, job.secondWK, std::make_integer_sequence<int, 64>{});
+    return V::zeroBits(V::add(v[0], s[0]), job.mask);
+}
+
+// The lanes' digits in word A (and A + 1 when B). The rounds start at A or A + 1.
+template<class V, int A, bool B>
+std::uint32_t laneKernelAt(const LaneSearch::Job &job)
 {
     using T = typename V::T;
     // The lanes' last four digits: r = rBase + lane, split by multiply-shift division.
@@ -112,71 +174,46 @@ std::uint32_t laneKernel(const LaneSearch::Job &job)
     const T packed = V::orv(V::orv(V::template shl<24>(q3), V::template shl<16>(d2)),
                             V::orv(V::template shl<8>(d1), d0));
 
+    // Only the varying words are vectors; every other word is folded into job.wk and
+    // job.partial.
     T w[16];
-    for (int i = 0; i < 16; ++i)
-        w[i] = V::set(job.words[i]);
-    // Constant indices below keep w[] in registers: switch over the possible words.
-    const T partA = V::shrCount(packed, job.shiftA);
-    const T partB = V::shlCount(packed, job.shiftB);
+    w[A] = V::add(V::set(job.words[A]), V::shrCount(packed, job.shiftA));
+    if constexpr (B)
+        w[A + 1] = V::add(V::set(job.words[A + 1]), V::shlCount(packed, job.shiftB));
+
+    // State after the shared rounds: a..h of round startRound live at
+    // v[(i - startRound) & 7].
+    T v[8];
+    if (job.startRound == A) {
+        lanePlace<V, A & 7>(v, job.state);
+        laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 16 - A>{});
+    } else if constexpr (A < 15) {
+        lanePlace<V, (A + 1) & 7>(v, job.state);
+        laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 15 - A>{});
+    }
+    laneScheduledRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 48>{});
+
+    // After 64 rounds a..h are at v[0..7].
+    if (job.secondBlock)
+        return laneSecondBlock<V>(v, job);
+    return V::zeroBits(V::add(v[0], V::set(job.feed[0])), job.mask);
+}
+
+template<class V>
+std::uint32_t laneKernel(const LaneSearch::Job &job)
+{
+    const bool b = job.wordB >= 0;
     switch (job.wordA) {
 #define BLOCKFORGE_LANE_WORD(n) \
     case n: \
-        w[n] = V::add(w[n], partA); \
-        if constexpr (n < 15) { \
-            if (job.wordB >= 0) \
-                w[n + 1] = V::add(w[n + 1], partB); \
-        } \
-        break;
+        return b ? laneKernelAt<V, n, true>(job) : laneKernelAt<V, n, false>(job);
         BLOCKFORGE_LANE_WORD(0) BLOCKFORGE_LANE_WORD(1) BLOCKFORGE_LANE_WORD(2)
         BLOCKFORGE_LANE_WORD(3) BLOCKFORGE_LANE_WORD(4) BLOCKFORGE_LANE_WORD(5)
         BLOCKFORGE_LANE_WORD(6) BLOCKFORGE_LANE_WORD(7) BLOCKFORGE_LANE_WORD(8)
         BLOCKFORGE_LANE_WORD(9) BLOCKFORGE_LANE_WORD(10) BLOCKFORGE_LANE_WORD(11)
         BLOCKFORGE_LANE_WORD(12) BLOCKFORGE_LANE_WORD(13) BLOCKFORGE_LANE_WORD(14)
-        BLOCKFORGE_LANE_WORD(15)
 #undef BLOCKFORGE_LANE_WORD
     default:
-        break;
+        return laneKernelAt<V, 15, false>(job);
     }
-
-    // State after startRound shared rounds: a..h of round startRound live at
-    // v[(i - startRound) & 7]; set them with constant indices.
-    T v[8];
-    switch (job.startRound & 7) {
-    case 0: lanePlace<V, 0>(v, job.state); break;
-    case 1: lanePlace<V, 1>(v, job.state); break;
-    case 2: lanePlace<V, 2>(v, job.state); break;
-    case 3: lanePlace<V, 3>(v, job.state); break;
-    case 4: lanePlace<V, 4>(v, job.state); break;
-    case 5: lanePlace<V, 5>(v, job.state); break;
-    case 6: lanePlace<V, 6>(v, job.state); break;
-    default: lanePlace<V, 7>(v, job.state); break;
-    }
-
-    switch (job.startRound) {
-#define BLOCKFORGE_LANE_ROUND(n) \
-    case n: \
-        laneRound<V, n>(v, job.terms[n] ? V::add(w[n], V::set(job.wk[n])) : V::set(job.wk[n])); \
-        [[fallthrough]];
-        BLOCKFORGE_LANE_ROUND(0) BLOCKFORGE_LANE_ROUND(1) BLOCKFORGE_LANE_ROUND(2)
-        BLOCKFORGE_LANE_ROUND(3) BLOCKFORGE_LANE_ROUND(4) BLOCKFORGE_LANE_ROUND(5)
-        BLOCKFORGE_LANE_ROUND(6) BLOCKFORGE_LANE_ROUND(7) BLOCKFORGE_LANE_ROUND(8)
-        BLOCKFORGE_LANE_ROUND(9) BLOCKFORGE_LANE_ROUND(10) BLOCKFORGE_LANE_ROUND(11)
-        BLOCKFORGE_LANE_ROUND(12) BLOCKFORGE_LANE_ROUND(13) BLOCKFORGE_LANE_ROUND(14)
-        BLOCKFORGE_LANE_ROUND(15)
-#undef BLOCKFORGE_LANE_ROUND
-    default:
-        break;
-    }
-    laneScheduledRounds<V>(v, w, job, std::make_integer_sequence<int, 48>{});
-
-    // After 64 rounds a..h are at v[0..7].
-    if (!job.secondBlock)
-        return V::zeroBits(V::add(v[0], V::set(job.feed[0])), job.mask);
-    T s[8];
-    for (int i = 0; i < 8; ++i) {
-        s[i] = V::add(v[i], V::set(job.feed[i]));
-        v[i] = s[i];
-    }
-    laneConstantRounds<V>(v, job.secondWK, std::make_integer_sequence<int, 64>{});
-    return V::zeroBits(V::add(v[0], s[0]), job.mask);
 }
