@@ -177,7 +177,8 @@ std::uint32_t laneKernelAt(const LaneSearch::Job &job)
     // Only the varying words are vectors; every other word is folded into job.wk and
     // job.partial.
     T w[16];
-    w[A] = V::add(V::set(job.words[A]), V::shrCount(packed, job.shiftA));
+    w[A] = V::add(V::set(job.words[A]),
+                  V::shlCount(V::shrCount(packed, job.shiftA), job.shiftALeft));
     if constexpr (B)
         w[A + 1] = V::add(V::set(job.words[A + 1]), V::shlCount(packed, job.shiftB));
 

@@ -79,6 +79,22 @@ void shareSchedule(Job &job)
         job.wk[t] = RoundConstants[t] + (varies[t] ? 0 : w[t]);
 }
 
+int decimalDigits(std::uint64_t proof)
+{
+    int digits = 1;
+    for (; proof >= 10; proof /= 10)
+        ++digits;
+    return digits;
+}
+
+std::uint32_t powerOfTen(int exponent)
+{
+    std::uint32_t power = 1;
+    for (int i = 0; i < exponent; ++i)
+        power *= 10;
+    return power;
+}
+
 std::uint32_t bigEndianWord(const std::uint8_t *p)
 {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
@@ -159,12 +175,21 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
             p = end + 1;
             continue;
         }
-        const std::uint64_t windowStart = p - p % WindowSize;
-        const std::uint64_t windowEnd = std::min(windowStart + WindowSize - 1, last);
+        // The window: proofs sharing every digit but the last `windowDigits`, which the
+        // lanes fill in. Four digits (windows of 2000) unless those four straddle the
+        // 64-byte boundary; then only the digits in the second block, so the first is
+        // shared.
+        const int digitsEnd = tail + decimalDigits(p);
+        int windowDigits = 4;
+        if (digitsEnd + 9 > 64 && digitsEnd - 4 < 64 && digitsEnd > 64)
+            windowDigits = digitsEnd - 64;
+        const std::uint32_t modulus = windowDigits == 4 ? 10000 : powerOfTen(windowDigits);
+        const std::uint64_t windowSize = windowDigits == 4 ? WindowSize : modulus;
+        const std::uint64_t windowStart = p - p % windowSize;
+        const std::uint64_t windowEnd = std::min(windowStart + windowSize - 1, last);
 
-        ProofMessage message(midstate, windowStart);
-        const int digitsEnd = tail + message.digitCount();
-        int position = digitsEnd - 4;   // of the last four digits, in the lanes' block
+        const ProofMessage message(midstate, windowStart);
+        int position = digitsEnd - windowDigits;   // of the lanes' digits, in the lanes' block
         const std::uint8_t *laneBlock = message.block(0);
         Sha256::State base = midstate.state;
         job.secondBlock = false;
@@ -175,36 +200,36 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
                 std::uint32_t w[64];
                 for (int i = 0; i < 16; ++i)
                     w[i] = bigEndianWord(message.block(1) + 4 * i);
-                for (int i = 16; i < 64; ++i) {
-                    w[i] = (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10)) + w[i - 7]
-                        + (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 16];
-                }
+                for (int i = 16; i < 64; ++i)
+                    w[i] = sigma1(w[i - 2]) + w[i - 7] + sigma0(w[i - 15]) + w[i - 16];
                 for (int i = 0; i < 64; ++i)
                     job.secondWK[i] = w[i] + RoundConstants[i];
-            } else if (position >= 64) {
+            } else {
                 // Block 0 holds only shared digits: compress it once per window.
                 Sha256::compress(base, message.block(0));
                 laneBlock = message.block(1);
                 position -= 64;
-            } else {
-                const SearchResult straddle =
-                    Portable.search(midstate, difficulty, p, windowEnd - p + 1);
-                if (straddle.proof || windowEnd == last)
-                    return finish(straddle.proof);
-                p = windowEnd + 1;
-                continue;
             }
         }
         std::uint8_t bytes[64];
         std::memcpy(bytes, laneBlock, 64);
-        std::memset(bytes + position, '0', 4);
+        std::memset(bytes + position, '0', static_cast<std::size_t>(windowDigits));
         for (int i = 0; i < 16; ++i)
             job.words[i] = bigEndianWord(bytes + 4 * i);
         job.wordA = position / 4;
         const int offset = position % 4;
-        job.shiftA = 8 * offset;
-        job.wordB = offset ? job.wordA + 1 : -1;
-        job.shiftB = 8 * (4 - offset);
+        if (windowDigits == 4) {
+            job.shiftA = 8 * offset;
+            job.shiftALeft = 0;
+            job.wordB = offset ? job.wordA + 1 : -1;
+            job.shiftB = 8 * (4 - offset);
+        } else {
+            // Fewer digits, at the start of the block: D's top bytes are zero.
+            job.shiftA = 0;
+            job.shiftALeft = 8 * (4 - windowDigits);
+            job.wordB = -1;
+            job.shiftB = 0;
+        }
         shareSchedule(job);
         std::memcpy(job.feed, base.data(), sizeof job.feed);
         cache.reset(base.data());
@@ -213,13 +238,13 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
 
         std::uint32_t lane0[16];
         for (std::uint64_t group = p - (p - windowStart) % lanes; group <= windowEnd; group += lanes) {
-            const auto r = static_cast<std::uint32_t>(group % 10000);
+            const auto r = static_cast<std::uint32_t>(group % modulus);
             const std::uint32_t lastR = r + static_cast<std::uint32_t>(lanes) - 1;
             int varying = 1;
             std::uint32_t scale = 10;
             for (; r / scale != lastR / scale; scale *= 10)
                 ++varying;
-            const int firstVarying = (position + 4 - varying) / 4;
+            const int firstVarying = std::max(0, position + windowDigits - varying) / 4;
             const int start = firstVarying / spec.roundStep * spec.roundStep;
 
             // The shared rounds depend only on the digits above the varying ones.
@@ -227,7 +252,7 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
             if (start != job.startRound || key != sharedKey) {
                 std::memcpy(lane0, job.words, sizeof lane0);
                 const std::uint32_t d = packedDigits(r);
-                lane0[job.wordA] += d >> job.shiftA;
+                lane0[job.wordA] += (d >> job.shiftA) << job.shiftALeft;
                 if (job.wordB >= 0)
                     lane0[job.wordB] += d << job.shiftB;
                 std::memcpy(job.state, cache.stateAfter(lane0, start), sizeof job.state);

@@ -9,11 +9,12 @@
 //
 // Proofs are taken in windows of 2000 (aligned, from 10000 up): inside a window the
 // digit count and every digit but the last four are the same, so the final block is
-// one template plus, per lane, the last four digits. Lanes take consecutive proofs
+// one template plus, per lane, the last four digits. When those four digits straddle
+// the 64-byte boundary, windows are 10, 100 or 1000 proofs and the lanes fill in only
+// the digits of the second block. Lanes take consecutive proofs
 // (groups of `lanes`, aligned), so they differ only in the last digit(s); the rounds
 // before the first word that differs are computed once per prefix (cached) and the
-// kernel starts from that state. Proofs below 10000 and windows whose last four
-// digits straddle two final blocks go through the portable per-proof path.
+// kernel starts from that state. Proofs below 10000 go through the portable path.
 namespace LaneSearch
 {
 inline constexpr std::uint32_t RoundConstants[64] = {
@@ -48,6 +49,7 @@ struct alignas(64) Job
     int startRound = 0;
     int wordA = 0;
     int shiftA = 0;
+    int shiftALeft = 0;          // then words[wordA] += (D >> shiftA) << shiftALeft
     int wordB = -1;
     int shiftB = 0;
     bool secondBlock = false;

@@ -97,7 +97,7 @@ std::uint32_t shaNiKernel(const LaneSearch::Job &job)
     Lane lanes[Lanes];
     for (int l = 0; l < Lanes; ++l) {
         const std::uint32_t d = packedDigits(job.rBase + static_cast<std::uint32_t>(l));
-        const __m128i partA = wordAt(d >> job.shiftA, job.wordA);
+        const __m128i partA = wordAt((d >> job.shiftA) << job.shiftALeft, job.wordA);
         const __m128i partB = job.wordB >= 0 ? wordAt(d << job.shiftB, job.wordB) : _mm_setzero_si128();
         for (int i = 0; i < 4; ++i) {
             __m128i m = shared[i];
