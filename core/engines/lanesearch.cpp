@@ -181,7 +181,7 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
         // shared.
         const int digitsEnd = tail + decimalDigits(p);
         int windowDigits = 4;
-        if (digitsEnd + 9 > 64 && digitsEnd - 4 < 64 && digitsEnd > 64)
+        if (digitsEnd > 64 && digitsEnd - 4 < 64)
             windowDigits = digitsEnd - 64;
         const std::uint32_t modulus = windowDigits == 4 ? 10000 : powerOfTen(windowDigits);
         const std::uint64_t windowSize = windowDigits == 4 ? WindowSize : modulus;
