@@ -100,10 +100,11 @@ template<class V, int t, int A, bool B>
         laneRound<V, t>(v, V::set(job.wk[t]));
 }
 
-// Rounds 16 - sizeof...(I) .. 15.
+// Rounds 16 - sizeof...(I) .. 15 (none when the digits are in the last words).
 template<class V, int A, bool B, int... I>
-[[gnu::always_inline]] inline void laneEarlyRounds(typename V::T *v, typename V::T *w,
-                                                   const LaneSearch::Job &job,
+[[gnu::always_inline]] inline void laneEarlyRounds([[maybe_unused]] typename V::T *v,
+                                                   [[maybe_unused]] typename V::T *w,
+                                                   [[maybe_unused]] const LaneSearch::Job &job,
                                                    std::integer_sequence<int, I...>)
 {
     (laneEarlyRound<V, 16 - static_cast<int>(sizeof...(I)) + I, A, B>(v, w, job), ...);
@@ -136,11 +137,22 @@ template<class V>
     return V::add(V::template shl<3>(x), V::template shl<1>(x));
 }
 
-template<class V, int shift>
-[[gnu::always_inline]] inline void lanePlace(typename V::T *v, const std::uint32_t *state)
+// The first round from the shared state: everything but its W was folded by the
+// driver, so it is two adds. Leaves the state of round t + 1 in v.
+template<class V, int t>
+[[gnu::always_inline]] inline void laneFirstRound(typename V::T *v, typename V::T wt,
+                                                  const LaneSearch::Job &job)
 {
-    for (int i = 0; i < 8; ++i)
-        v[(i - shift) & 7] = V::set(state[i]);
+    constexpr int n = t + 1;
+    const std::uint32_t *s = job.state;
+    v[(0 - n) & 7] = V::add(V::set(job.firstA), wt);
+    v[(1 - n) & 7] = V::set(s[0]);
+    v[(2 - n) & 7] = V::set(s[1]);
+    v[(3 - n) & 7] = V::set(s[2]);
+    v[(4 - n) & 7] = V::add(V::set(job.firstE), wt);
+    v[(5 - n) & 7] = V::set(s[4]);
+    v[(6 - n) & 7] = V::set(s[5]);
+    v[(7 - n) & 7] = V::set(s[6]);
 }
 
 // A second block shared by every lane (padding and length only), from each lane's
@@ -184,13 +196,14 @@ std::uint32_t laneKernelAt(const LaneSearch::Job &job)
 
     // State after the shared rounds: a..h of round startRound live at
     // v[(i - startRound) & 7].
+    // Round startRound is A, or A + 1 when only the second word's digits vary.
     T v[8];
     if (job.startRound == A) {
-        lanePlace<V, A & 7>(v, job.state);
-        laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 16 - A>{});
-    } else if constexpr (A < 15) {
-        lanePlace<V, (A + 1) & 7>(v, job.state);
+        laneFirstRound<V, A>(v, w[A], job);
         laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 15 - A>{});
+    } else if constexpr (B) {
+        laneFirstRound<V, A + 1>(v, w[A + 1], job);
+        laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 14 - A>{});
     }
     laneScheduledRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 48>{});
 

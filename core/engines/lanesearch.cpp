@@ -134,6 +134,18 @@ struct PrefixCache
     }
 };
 
+// The shared part of round `round`, whose W varies between lanes.
+void foldFirstRound(Job &job, int round)
+{
+    const std::uint32_t *s = job.state;
+    const std::uint32_t shared = s[7] + (ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25))
+        + ((s[4] & s[5]) ^ (~s[4] & s[6])) + RoundConstants[round];
+    const std::uint32_t t2 = (ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22))
+        + ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
+    job.firstA = shared + t2;
+    job.firstE = s[3] + shared;
+}
+
 bool confirm(const Sha256::Midstate &midstate, int difficulty, std::uint64_t proof)
 {
     const ProofMessage message(midstate, proof);
@@ -256,6 +268,7 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
                 if (job.wordB >= 0)
                     lane0[job.wordB] += d << job.shiftB;
                 std::memcpy(job.state, cache.stateAfter(lane0, start), sizeof job.state);
+                foldFirstRound(job, start);
                 job.startRound = start;
                 sharedKey = key;
             }

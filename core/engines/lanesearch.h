@@ -35,6 +35,9 @@ struct alignas(64) Job
 {
     std::uint32_t words[16];
     std::uint32_t state[8];      // after `startRound` rounds of this block (same for all lanes)
+    // Round startRound without its W: new a = firstA + W, new e = firstE + W.
+    std::uint32_t firstA = 0;
+    std::uint32_t firstE = 0;
     std::uint32_t feed[8];       // the state this block started from (added at the end)
     std::uint32_t secondWK[64];  // W[t] + K[t] of a second block that every lane shares
     // The schedule as far as it is the same for every lane (per window): word t varies
