@@ -28,7 +28,8 @@ const OpenSslEngine OpenSsl;
 #ifdef BLOCKFORGE_X86_ENGINES
 const Avx512Engine Avx512;
 const Avx2Engine Avx2;
-const ShaNiEngine ShaNi;
+const ShaNiEngine ShaNi4{4};
+const ShaNiEngine ShaNi2{2};
 #endif
 
 double threadSeconds()
@@ -53,7 +54,8 @@ const std::vector<Entry> &built()
     static const std::vector<Entry> entries = {
 #ifdef BLOCKFORGE_X86_ENGINES
         {&Avx512, &Avx512Engine::isSupported},
-        {&ShaNi, &ShaNiEngine::isSupported},
+        {&ShaNi4, &ShaNiEngine::isSupported},
+        {&ShaNi2, &ShaNiEngine::isSupported},
         {&Avx2, &Avx2Engine::isSupported},
 #endif
         {&OpenSsl, &always},

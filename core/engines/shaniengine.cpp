@@ -19,8 +19,6 @@ using namespace Qt::StringLiterals;
 #pragma GCC target("sha,avx,sse4.1")
 namespace
 {
-constexpr int Lanes = 4;
-
 struct Lane
 {
     __m128i abef;
@@ -40,7 +38,7 @@ struct Lane
 }
 
 // Rounds 4g .. 4g + 3 on every lane, scheduling W[4g..4g+3] first when g >= 4.
-template<int g>
+template<int g, int Lanes>
 [[gnu::always_inline]] inline void group(Lane *lanes)
 {
     const __m128i k = roundConstants(g);
@@ -55,10 +53,10 @@ template<int g>
     }
 }
 
-template<int... G>
+template<int Lanes, int... G>
 [[gnu::always_inline]] inline void scheduledGroups(Lane *lanes, std::integer_sequence<int, G...>)
 {
-    (group<4 + G>(lanes), ...);
+    (group<4 + G, Lanes>(lanes), ...);
 }
 
 // a..h (a at index 0) as the ABEF / CDGH pair the SHA instructions use.
@@ -85,6 +83,7 @@ std::uint32_t packedDigits(std::uint32_t r)
     return ((r / 1000) << 24) | ((r / 100 % 10) << 16) | ((r / 10 % 10) << 8) | (r % 10);
 }
 
+template<int Lanes>
 std::uint32_t shaNiKernel(const LaneSearch::Job &job)
 {
     __m128i shared[4];
@@ -112,12 +111,12 @@ std::uint32_t shaNiKernel(const LaneSearch::Job &job)
     }
 
     switch (job.startRound / 4) {
-    case 0: group<0>(lanes); [[fallthrough]];
-    case 1: group<1>(lanes); [[fallthrough]];
-    case 2: group<2>(lanes); [[fallthrough]];
-    default: group<3>(lanes); break;
+    case 0: group<0, Lanes>(lanes); [[fallthrough]];
+    case 1: group<1, Lanes>(lanes); [[fallthrough]];
+    case 2: group<2, Lanes>(lanes); [[fallthrough]];
+    default: group<3, Lanes>(lanes); break;
     }
-    scheduledGroups(lanes, std::make_integer_sequence<int, 12>{});
+    scheduledGroups<Lanes>(lanes, std::make_integer_sequence<int, 12>{});
 
     __m128i feedAbef;
     __m128i feedCdgh;
@@ -151,9 +150,14 @@ std::uint32_t shaNiKernel(const LaneSearch::Job &job)
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
+ShaNiEngine::ShaNiEngine(int lanes)
+    : m_lanes{lanes == 2 ? 2 : 4}
+{
+}
+
 QString ShaNiEngine::name() const
 {
-    return u"shani"_s;
+    return m_lanes == 2 ? u"shani-x2"_s : u"shani-x4"_s;
 }
 
 bool ShaNiEngine::isSupported()
@@ -165,6 +169,8 @@ bool ShaNiEngine::isSupported()
 SearchResult ShaNiEngine::search(const Sha256::Midstate &midstate, int difficulty,
                                  std::uint64_t first, std::uint64_t count) const
 {
-    static constexpr LaneSearch::Spec Spec{Lanes, 4, &shaNiKernel};
-    return LaneSearch::search(Spec, midstate, difficulty, first, count);
+    static constexpr LaneSearch::Spec TwoLanes{2, 4, &shaNiKernel<2>};
+    static constexpr LaneSearch::Spec FourLanes{4, 4, &shaNiKernel<4>};
+    return LaneSearch::search(m_lanes == 2 ? TwoLanes : FourLanes, midstate, difficulty, first,
+                              count);
 }
