@@ -5,8 +5,8 @@
 // translation unit (#pragma GCC target) and inside an unnamed namespace, so every
 // instantiation is compiled for that engine's instructions and stays local to it.
 //
-// V provides: using T; set(u32); laneIndex(); add; andv; orv; xorv; xor3; ch; maj;
-// ror<n>; shr<n>; shl<n>; shrCount(x, n); shlCount(x, n); mulConst(x, u32);
+// V provides: using T; set(u32); laneIndex(); add; sub; orv; xor3; ch; maj; ror<n>;
+// shr<n>; shl<n>; shrCount(x, n); shlCount(x, n); mulConst(x, u32);
 // zeroBits(x, mask) -> bit i set when (lane i & mask) == 0.
 
 #include <cstdint>

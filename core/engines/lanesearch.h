@@ -11,10 +11,11 @@
 // digit count and every digit but the last four are the same, so the final block is
 // one template plus, per lane, the last four digits. When those four digits straddle
 // the 64-byte boundary, windows are 10, 100 or 1000 proofs and the lanes fill in only
-// the digits of the second block. Lanes take consecutive proofs
-// (groups of `lanes`, aligned), so they differ only in the last digit(s); the rounds
-// before the first word that differs are computed once per prefix (cached) and the
-// kernel starts from that state. Proofs below 10000 go through the portable path.
+// the digits of the second block. Lanes take consecutive proofs (aligned groups of
+// `lanes`), so they differ only in the last digit(s): the rounds before the first
+// word that differs are computed once per prefix (cached), the schedule words that
+// are the same in every lane once per window, and the kernel does the rest. Proofs
+// below 10000 go through the portable path.
 namespace LaneSearch
 {
 inline constexpr std::uint32_t RoundConstants[64] = {
