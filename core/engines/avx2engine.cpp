@@ -30,7 +30,10 @@ struct Ymm
     static T sub(T a, T b) { return _mm256_sub_epi32(a, b); }
     static T orv(T a, T b) { return _mm256_or_si256(a, b); }
     static T xor3(T a, T b, T c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
-    static T ch(T e, T f, T g) { return _mm256_xor_si256(g, _mm256_and_si256(e, _mm256_xor_si256(f, g))); }
+    static T ch(T e, T f, T g)
+    {
+        return _mm256_xor_si256(g, _mm256_and_si256(e, _mm256_xor_si256(f, g)));
+    }
     static T maj(T a, T b, T c)
     {
         return _mm256_or_si256(_mm256_and_si256(a, b), _mm256_and_si256(c, _mm256_or_si256(a, b)));

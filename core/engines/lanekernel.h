@@ -74,13 +74,15 @@ template<class V, int t, int A, bool B>
         T x = V::set(job.partial[t]);
         if constexpr ((terms & 1) != 0) {
             const T &w2 = w[(t - 2) & 15];
-            x = V::add(x, V::xor3(V::template ror<17>(w2), V::template ror<19>(w2), V::template shr<10>(w2)));
+            x = V::add(x, V::xor3(V::template ror<17>(w2), V::template ror<19>(w2),
+                                  V::template shr<10>(w2)));
         }
         if constexpr ((terms & 2) != 0)
             x = V::add(x, w[(t - 7) & 15]);
         if constexpr ((terms & 4) != 0) {
             const T &w15 = w[(t - 15) & 15];
-            x = V::add(x, V::xor3(V::template ror<7>(w15), V::template ror<18>(w15), V::template shr<3>(w15)));
+            x = V::add(x, V::xor3(V::template ror<7>(w15), V::template ror<18>(w15),
+                                  V::template shr<3>(w15)));
         }
         if constexpr ((terms & 8) != 0)
             x = V::add(x, w[t & 15]);

@@ -97,7 +97,8 @@ std::uint32_t powerOfTen(int exponent)
 
 std::uint32_t bigEndianWord(const std::uint8_t *p)
 {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8)
+        | p[3];
 }
 
 std::uint32_t packedDigits(std::uint32_t r)
@@ -249,7 +250,8 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
         std::uint32_t sharedKey = 0;
 
         std::uint32_t lane0[16];
-        for (std::uint64_t group = p - (p - windowStart) % lanes; group <= windowEnd; group += lanes) {
+        const std::uint64_t firstGroup = p - (p - windowStart) % lanes;
+        for (std::uint64_t group = firstGroup; group <= windowEnd; group += lanes) {
             const auto r = static_cast<std::uint32_t>(group % modulus);
             const std::uint32_t lastR = r + static_cast<std::uint32_t>(lanes) - 1;
             int varying = 1;

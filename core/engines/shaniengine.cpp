@@ -28,7 +28,8 @@ struct Lane
 
 [[gnu::always_inline]] inline __m128i roundConstants(int group)
 {
-    return _mm_loadu_si128(reinterpret_cast<const __m128i *>(LaneSearch::RoundConstants + 4 * group));
+    const std::uint32_t *k = LaneSearch::RoundConstants + 4 * group;
+    return _mm_loadu_si128(reinterpret_cast<const __m128i *>(k));
 }
 
 [[gnu::always_inline]] inline void fourRounds(Lane &lane, __m128i wk)
@@ -97,7 +98,8 @@ std::uint32_t shaNiKernel(const LaneSearch::Job &job)
     for (int l = 0; l < Lanes; ++l) {
         const std::uint32_t d = packedDigits(job.rBase + static_cast<std::uint32_t>(l));
         const __m128i partA = wordAt((d >> job.shiftA) << job.shiftALeft, job.wordA);
-        const __m128i partB = job.wordB >= 0 ? wordAt(d << job.shiftB, job.wordB) : _mm_setzero_si128();
+        const __m128i partB =
+            job.wordB >= 0 ? wordAt(d << job.shiftB, job.wordB) : _mm_setzero_si128();
         for (int i = 0; i < 4; ++i) {
             __m128i m = shared[i];
             if (job.wordA / 4 == i)
@@ -124,7 +126,8 @@ std::uint32_t shaNiKernel(const LaneSearch::Job &job)
     std::uint32_t hits = 0;
     if (!job.secondBlock) {
         for (int l = 0; l < Lanes; ++l) {
-            const auto a = static_cast<std::uint32_t>(_mm_extract_epi32(lanes[l].abef, 3)) + job.feed[0];
+            const auto a =
+                static_cast<std::uint32_t>(_mm_extract_epi32(lanes[l].abef, 3)) + job.feed[0];
             hits |= static_cast<std::uint32_t>((a & job.mask) == 0) << l;
         }
         return hits;
@@ -141,7 +144,8 @@ std::uint32_t shaNiKernel(const LaneSearch::Job &job)
             fourRounds(lanes[l], wk);
     }
     for (int l = 0; l < Lanes; ++l) {
-        const auto a = static_cast<std::uint32_t>(_mm_extract_epi32(_mm_add_epi32(lanes[l].abef, start[l][0]), 3));
+        const __m128i finalAbef = _mm_add_epi32(lanes[l].abef, start[l][0]);
+        const auto a = static_cast<std::uint32_t>(_mm_extract_epi32(finalAbef, 3));
         hits |= static_cast<std::uint32_t>((a & job.mask) == 0) << l;
     }
     return hits;

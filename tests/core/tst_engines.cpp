@@ -266,7 +266,8 @@ void TestEngines::digitCountChanges()
 {
     QFETCH(QString, engineName);
     ENGINE_OR_SKIP(engineName)
-    const QByteArray s = "{\"index\": 7, \"previous_hash\": \"0f\", \"proof\": 1, \"transactions\": []}";
+    const QByteArray s =
+        "{\"index\": 7, \"previous_hash\": \"0f\", \"proof\": 1, \"transactions\": []}";
     std::uint64_t power = 10;
     for (int digits = 2; digits <= 19; ++digits, power *= 10) {
         // 9..9 -> 10..0 inside the range, with the range starting at odd offsets.
