@@ -1,18 +1,27 @@
 #include <cstdio>
 
 #include <QCoreApplication>
+#include <QStringList>
 
 #include "app/options.h"
 #include "app/run.h"
+#include "core/engines/cpufeatures.h"
 #include "core/engines/engines.h"
 #include "core/engines/searchengine.h"
 
 int runEngines(QCoreApplication &, const Options &)
 {
+    const CpuFeatures &cpu = CpuFeatures::current();
+    std::printf("CPU: %s\nflags: %s\n", qPrintable(cpu.model),
+                qPrintable(cpu.flagNames().join(QLatin1Char(' '))));
     const SearchEngine &best = Engines::best();
+    QStringList unsupported = Engines::builtNames();
     for (const SearchEngine *engine : Engines::available()) {
+        unsupported.removeAll(engine->name());
         std::printf("%-10s %8.1f M attempts/s per thread%s\n", qPrintable(engine->name()),
                     Engines::calibrate(*engine, 100) / 1e6, engine == &best ? "  (chosen)" : "");
     }
+    for (const QString &name : std::as_const(unsupported))
+        std::printf("%-10s built, but this CPU cannot run it\n", qPrintable(name));
     return 0;
 }

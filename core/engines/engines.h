@@ -20,9 +20,10 @@ const SearchEngine *find(const QString &name);
 QStringList builtNames();
 
 // Attempts per second of one engine on the calling thread, measured for about
-// `milliseconds`.
+// `milliseconds` of the thread's CPU time (so preemption does not count).
 double calibrate(const SearchEngine &engine, int milliseconds = 30);
 
-// The fastest available engine, chosen once by a short calibration (thread-safe).
+// The fastest available engine, chosen once by a short calibration (about 60 ms,
+// thread-safe).
 const SearchEngine &best();
 }
