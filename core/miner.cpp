@@ -373,8 +373,10 @@ void Miner::beginSearch(const Block &block, int difficulty)
     work.midstate = Sha256::midstate(block.blockString());
     work.difficulty = difficulty;
     // A random start, so that miners on one block do not all race through the same
-    // proofs: whoever has the hash rate wins in proportion, not always the fastest.
-    work.firstProof = QRandomGenerator::global()->generate64() >> 24;
+    // proofs: whoever has the hash rate wins in proportion, not always the fastest. Its
+    // digit count suits the block string's tail, so each attempt stays one compression.
+    work.firstProof = Pow::fastFirstProof(static_cast<int>(work.midstate.tail.size()),
+                                          QRandomGenerator::global()->generate64());
     m_state = State::Searching;
     m_generation = m_search->start(work);
     qCDebug(lcMiner) << "Searching block" << m_blockIndex << "at difficulty" << difficulty;

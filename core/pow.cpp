@@ -1,5 +1,7 @@
 #include "core/pow.h"
 
+#include <algorithm>
+
 #include "core/engines/opensslengine.h"
 
 namespace Pow
@@ -22,6 +24,29 @@ QByteArray proofHash(const QByteArray &blockString, std::uint64_t proof)
     char digits[20];
     const int length = formatProof(proof, digits);
     return Sha256::hexDigest(blockString + QByteArray(digits, length));
+}
+
+std::uint64_t fastFirstProof(int tailLength, std::uint64_t random)
+{
+    // One block when tail + digits + 9 (0x80 and the length) <= 64; otherwise at least
+    // three digits in the second block (tail + digits >= 67). Measured per tail with the
+    // multi-lane engines: about 2x faster than the layouts in between.
+    constexpr int MinDigits = 12;   // 9 * 10^11 proofs: a 6-zero block needs ~1.7 * 10^7
+    int digits = MaxProofDigits;
+    if (tailLength <= 55 - MinDigits)
+        digits = std::min(16, 55 - tailLength);
+    else if (tailLength <= 46)
+        digits = 55 - tailLength;   // 9 to 11 digits, still one block
+    else
+        digits = std::clamp(67 - tailLength, MinDigits, MaxProofDigits);
+    std::uint64_t lowest = 1;
+    for (int i = 1; i < digits; ++i)
+        lowest *= 10;
+    // Start in the lower 80% of [10^(d-1), 10^d) (or of [10^18, 2^63)), so a search
+    // rarely reaches the next digit count.
+    const std::uint64_t highest = digits >= MaxProofDigits ? MaxProof : lowest * 10 - 1;
+    const std::uint64_t span = (highest - lowest) / 5 * 4;
+    return lowest + (span ? random % span : 0);
 }
 
 bool meetsDifficulty(const Sha256::State &digest, int difficulty)

@@ -32,6 +32,13 @@ constexpr std::uint32_t firstWordMask(int difficulty)
 // Decimal digits of a proof, written to out (at least 20 bytes); returns the length.
 int formatProof(std::uint64_t proof, char *out);
 
+// A first proof for a search over a block string whose midstate tail is tailLength
+// bytes, drawn from `random`, whose digit count keeps each attempt cheap: the digits
+// and padding fit the final block (tail <= 46), or at least three digits spill into a
+// second block whose first is then shared by every attempt. The range after it holds
+// billions of proofs of the same digit count.
+std::uint64_t fastFirstProof(int tailLength, std::uint64_t random);
+
 // The smallest valid proof in [first, first + count) with the portable engine,
 // on the calling thread. Multi-threaded search lives in ProofSearch.
 std::optional<std::uint64_t> search(const QByteArray &blockString, int difficulty,

@@ -26,6 +26,7 @@ private slots:
     void proofMessageMatchesFormatting();
     void searchRangeEdges();
     void meetsDifficulty();
+    void fastFirstProofLayout();
 };
 
 void TestPow::sha256Known()
@@ -221,6 +222,28 @@ void TestPow::meetsDifficulty()
     QCOMPARE(Pow::firstWordMask(1), 0xf0000000u);
     QCOMPARE(Pow::firstWordMask(6), 0xffffff00u);
     QCOMPARE(Pow::firstWordMask(8), 0xffffffffu);
+}
+
+void TestPow::fastFirstProofLayout()
+{
+    // For every tail length: the digits and padding fit one block, or at least three
+    // digits reach the second block; the range ahead keeps its digit count for at least
+    // 10^8 proofs (a 6-zero block needs ~1.7 * 10^7 attempts) and stays below 2^63.
+    const std::uint64_t randoms[] = {0, 1, 12345678901234567ULL, ~0ULL, 0x8000000000000000ULL};
+    for (int tail = 0; tail < 64; ++tail) {
+        for (const std::uint64_t random : randoms) {
+            const std::uint64_t proof = Pow::fastFirstProof(tail, random);
+            const std::uint64_t ahead = proof + 100'000'000;
+            QVERIFY(ahead <= Pow::MaxProof);
+            const int digits = static_cast<int>(QByteArray::number(proof).size());
+            QCOMPARE(QByteArray::number(ahead).size(), digits);
+            QVERIFY2(digits >= 9, qPrintable(QString::number(tail)));
+            const bool oneBlock = tail + digits + 9 <= 64;
+            const bool secondHoldsThree = tail + digits >= 67;
+            QVERIFY2(oneBlock || secondHoldsThree || (tail == 47 && digits == Pow::MaxProofDigits),
+                     qPrintable(u"tail %1, %2 digits"_s.arg(tail).arg(digits)));
+        }
+    }
 }
 
 QTEST_APPLESS_MAIN(TestPow)
