@@ -297,42 +297,51 @@ void Miner::requestWork(bool poll)
     });
 }
 
+Miner::WorkAnswer Miner::parseWork(int status, const QByteArray &body)
+{
+    WorkAnswer work;
+    if (status < 200 || status > 299) {
+        work.problem = u"HTTP %1: %2"_s.arg(status).arg(snippet(body));
+        return work;
+    }
+    QString jsonError;
+    const std::optional<Json> json = CanonicalJson::parse(body, &jsonError);
+    if (!json) {
+        work.problem = u"answer is not JSON (%1)"_s.arg(jsonError);
+    } else if (!json->is_object() || !json->contains("last_block")) {
+        work.problem = u"answer has no \"last_block\""_s;
+    } else {
+        QString blockError;
+        work.block = Block::fromJson((*json)["last_block"], &blockError);
+        if (!work.block)
+            work.problem = u"\"last_block\" is not a valid block (%1)"_s.arg(blockError);
+        if (work.block && json->contains("difficulty")) {
+            const std::optional<qint64> d = integerOf((*json)["difficulty"]);
+            if (d && *d >= 0 && *d <= Pow::MaxDifficulty) {
+                work.difficulty = static_cast<int>(*d);
+            } else {
+                work.problem = u"\"difficulty\" is not an integer from 0 to %1"_s.arg(
+                    Pow::MaxDifficulty);
+                work.block.reset();
+            }
+        }
+    }
+    if (!work.problem.isEmpty())
+        work.problem = u"HTTP %1, %2: %3"_s.arg(status).arg(work.problem, snippet(body));
+    return work;
+}
+
 void Miner::handleWork(QNetworkReply *reply, bool poll)
 {
     const Answer answer = answerOf(reply);
-    QString problem;
-    std::optional<Block> block;
-    int difficulty = Pow::DefaultDifficulty;
-    if (answer.status == 0) {
-        problem = answer.networkError;
-    } else if (answer.status < 200 || answer.status > 299) {
-        problem = u"HTTP %1: %2"_s.arg(answer.status).arg(snippet(answer.body));
-    } else {
-        QString jsonError;
-        const std::optional<Json> json = CanonicalJson::parse(answer.body, &jsonError);
-        if (!json) {
-            problem = u"answer is not JSON (%1)"_s.arg(jsonError);
-        } else if (!json->is_object() || !json->contains("last_block")) {
-            problem = u"answer has no \"last_block\""_s;
-        } else {
-            QString blockError;
-            block = Block::fromJson((*json)["last_block"], &blockError);
-            if (!block)
-                problem = u"\"last_block\" is not a valid block (%1)"_s.arg(blockError);
-            if (block && json->contains("difficulty")) {
-                const std::optional<qint64> d = integerOf((*json)["difficulty"]);
-                if (d && *d >= 0 && *d <= Pow::MaxDifficulty) {
-                    difficulty = static_cast<int>(*d);
-                } else {
-                    problem = u"\"difficulty\" is not an integer from 0 to %1"_s.arg(
-                        Pow::MaxDifficulty);
-                    block.reset();
-                }
-            }
-        }
-        if (!problem.isEmpty())
-            problem = u"HTTP %1, %2: %3"_s.arg(answer.status).arg(problem, snippet(answer.body));
-    }
+    WorkAnswer work;
+    if (answer.status == 0)
+        work.problem = answer.networkError;
+    else
+        work = parseWork(answer.status, answer.body);
+    const std::optional<Block> &block = work.block;
+    const int difficulty = work.difficulty;
+    const QString &problem = work.problem;
 
     if (!block) {
         if (poll) {
@@ -423,6 +432,40 @@ void Miner::handleSearchExhausted(quint64 generation)
     retryLater(u"Search"_s, u"no proof below 2^63 meets difficulty %1"_s.arg(m_difficulty));
 }
 
+Miner::MineAnswer Miner::parseMine(int status, const QByteArray &body)
+{
+    MineAnswer mine;
+    const std::optional<Json> json = CanonicalJson::parse(body);
+    const bool hasMessage = json && json->is_object() && json->contains("message")
+        && (*json)["message"].is_string();
+    if (!hasMessage) {
+        mine.message = u"HTTP %1: %2"_s.arg(status).arg(snippet(body));
+        return mine;
+    }
+    const QString message = QString::fromStdString((*json)["message"].get<std::string>());
+    const bool ok = status >= 200 && status <= 299;
+    const bool staleFlag = json->contains("stale") && (*json)["stale"].is_boolean()
+        && (*json)["stale"].get<bool>();
+    const bool stale = status == 409 || staleFlag
+        || message.contains(u"stale"_s, Qt::CaseInsensitive);
+    std::optional<qint64> reward;
+    if (json->contains("reward"))
+        reward = integerOf((*json)["reward"]);
+    const bool forged = message.trimmed().compare(u"New Block Forged"_s, Qt::CaseInsensitive) == 0;
+    mine.kind = ReplyKind::Rejected;
+    if (ok && !stale && (forged || reward))
+        mine.kind = ReplyKind::Accepted;
+    else if (stale)
+        mine.kind = ReplyKind::Stale;
+    else if (status >= 500)
+        mine.kind = ReplyKind::Error;
+    if (mine.kind == ReplyKind::Accepted)   // a peer's claim, kept sane: 0 to MaxReward
+        mine.reward = std::clamp<qint64>(reward.value_or(1), 0, MaxReward);
+    mine.message = snippet(message.toUtf8());
+    mine.fromServer = true;
+    return mine;
+}
+
 void Miner::handleMine(QNetworkReply *reply)
 {
     const Answer answer = answerOf(reply);
@@ -430,38 +473,11 @@ void Miner::handleMine(QNetworkReply *reply)
         retryLater(u"POST /mine"_s, answer.networkError);
         return;
     }
-    const std::optional<Json> json = CanonicalJson::parse(answer.body);
-    const bool hasMessage = json && json->is_object() && json->contains("message")
-        && (*json)["message"].is_string();
-    if (!hasMessage) {
-        const QString text = u"HTTP %1: %2"_s.arg(answer.status).arg(snippet(answer.body));
-        emit serverReplied(answer.status, text, ReplyKind::Error);
-        retryLater(u"POST /mine"_s, text);
-        return;
-    }
-    const QString message = QString::fromStdString((*json)["message"].get<std::string>());
-    const bool ok = answer.status >= 200 && answer.status <= 299;
-    const bool staleFlag = json->contains("stale") && (*json)["stale"].is_boolean()
-        && (*json)["stale"].get<bool>();
-    const bool stale = answer.status == 409 || staleFlag
-        || message.contains(u"stale"_s, Qt::CaseInsensitive);
-    std::optional<qint64> reward;
-    if (json->contains("reward"))
-        reward = integerOf((*json)["reward"]);
-    const bool forged = message.trimmed().compare(u"New Block Forged"_s, Qt::CaseInsensitive) == 0;
-    ReplyKind kind = ReplyKind::Rejected;
-    if (ok && !stale && (forged || reward))
-        kind = ReplyKind::Accepted;
-    else if (stale)
-        kind = ReplyKind::Stale;
-    else if (answer.status >= 500)
-        kind = ReplyKind::Error;
-
-    const QString shown = snippet(message.toUtf8());
-    switch (kind) {
+    const MineAnswer mine = parseMine(answer.status, answer.body);
+    switch (mine.kind) {
     case ReplyKind::Accepted:
         ++m_accepted;
-        m_coins += reward.value_or(1);
+        m_coins += mine.reward;
         qCDebug(lcMiner) << "Block" << m_blockIndex << "accepted; coins" << m_coins;
         break;
     case ReplyKind::Stale:
@@ -473,16 +489,27 @@ void Miner::handleMine(QNetworkReply *reply)
     case ReplyKind::Error:
         break;
     }
-    emit serverReplied(answer.status, shown, kind);
-    if (kind == ReplyKind::Accepted)
+    emit serverReplied(answer.status, mine.message, mine.kind);
+    if (mine.kind == ReplyKind::Accepted)
         emit coinsChanged(m_coins);
-    if (kind != ReplyKind::Error)
+    if (mine.kind != ReplyKind::Error)
         emit countersChanged(m_accepted, m_stale, m_rejected);
     if (!m_running)
         return;   // a slot stopped us
-    if (kind == ReplyKind::Error) {
-        retryLater(u"POST /mine"_s, u"HTTP %1: %2"_s.arg(answer.status).arg(shown));
+    switch (mine.kind) {
+    case ReplyKind::Error:
+        retryLater(u"POST /mine"_s, mine.fromServer
+                       ? u"HTTP %1: %2"_s.arg(answer.status).arg(mine.message) : mine.message);
         return;
+    case ReplyKind::Rejected:
+        // A server that rejects a proof we checked disagrees on the block string or the
+        // rules: back off rather than hammer it with one proof after another.
+        retryLater(u"POST /mine"_s, u"proof rejected (HTTP %1: %2)"_s.arg(answer.status)
+                                        .arg(mine.message));
+        return;
+    case ReplyKind::Accepted:
+    case ReplyKind::Stale:
+        break;
     }
     m_backoffMs = 0;
     requestWork(false);

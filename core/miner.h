@@ -50,6 +50,26 @@ public:
         int hashRateIntervalMs = 1000;
     };
 
+    // What the miner makes of a server's answer: pure functions of (status, body), so
+    // that every odd answer is tested and fuzzed without sockets.
+    struct WorkAnswer
+    {
+        std::optional<Block> block;             // set when the answer is usable
+        int difficulty = Pow::DefaultDifficulty;
+        QString problem;                        // plain text when it is not
+    };
+    struct MineAnswer
+    {
+        ReplyKind kind = ReplyKind::Error;
+        QString message;                        // plain text, at most 200 characters
+        bool fromServer = false;                // message is the server's JSON "message";
+                                                // else "HTTP status: start of the body"
+        qint64 reward = 0;                      // coins won, when accepted
+    };
+    static constexpr qint64 MaxReward = 1'000'000'000;   // a larger claim counts as this
+    static WorkAnswer parseWork(int status, const QByteArray &body);
+    static MineAnswer parseMine(int status, const QByteArray &body);
+
     explicit Miner(const Config &config, QObject *parent = nullptr);
     ~Miner() override;
 

@@ -176,6 +176,10 @@ private slots:
     void stopMidSearchIsPrompt();
     void reportsHashRate();
     void winsBlockOnClassicPythonServer();
+    void parseMineKeepsRewardsSane_data();
+    void parseMineKeepsRewardsSane();
+    void parseWorkNamesTheProblem_data();
+    void parseWorkNamesTheProblem();
 
 private:
     QTemporaryDir m_dir;
@@ -548,6 +552,71 @@ void TestMiner::winsBlockOnClassicPythonServer()
     }
     server.terminate();
     QVERIFY(server.waitForFinished(WaitMs));
+}
+
+void TestMiner::parseMineKeepsRewardsSane_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<Miner::ReplyKind>("kind");
+    QTest::addColumn<qint64>("reward");
+    const QByteArray forged = "{\"message\": \"New Block Forged\", \"reward\": ";
+    QTest::newRow("reward 3") << 200 << forged + "3}" << Miner::ReplyKind::Accepted << 3LL;
+    QTest::newRow("no reward") << 200 << "{\"message\": \"New Block Forged\"}"_ba
+                               << Miner::ReplyKind::Accepted << 1LL;
+    QTest::newRow("huge reward") << 200 << forged + "9223372036854775807}"
+                                 << Miner::ReplyKind::Accepted << Miner::MaxReward;
+    QTest::newRow("negative reward") << 200 << forged + "-5}" << Miner::ReplyKind::Accepted << 0LL;
+    QTest::newRow("float reward") << 200 << forged + "2.0}" << Miner::ReplyKind::Accepted << 2LL;
+    QTest::newRow("stale") << 409 << "{\"message\": \"Stale proof\", \"stale\": true}"_ba
+                           << Miner::ReplyKind::Stale << 0LL;
+    QTest::newRow("invalid as 200") << 200 << "{\"message\": \"Invalid proof\"}"_ba
+                                    << Miner::ReplyKind::Rejected << 0LL;
+    QTest::newRow("html 500") << 500 << "<h1>oops</h1>"_ba << Miner::ReplyKind::Error << 0LL;
+}
+
+void TestMiner::parseMineKeepsRewardsSane()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(Miner::ReplyKind, kind);
+    QFETCH(qint64, reward);
+    const Miner::MineAnswer answer = Miner::parseMine(status, body);
+    QCOMPARE(answer.kind, kind);
+    QCOMPARE(answer.reward, reward);
+    QVERIFY(!answer.message.isEmpty());
+}
+
+void TestMiner::parseWorkNamesTheProblem_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("html 500") << 500 << "<html>Traceback</html>"_ba << u"HTTP 500: <html>Traceback"_s;
+    QTest::newRow("garbage 200") << 200 << "\xff\xfe garbage"_ba << u"not JSON"_s;
+    QTest::newRow("no last_block") << 200 << "{\"chain\": []}"_ba << u"no \"last_block\""_s;
+    QTest::newRow("bad block") << 200 << "{\"last_block\": [1]}"_ba << u"not a valid block"_s;
+    QTest::newRow("bad difficulty")
+        << 200
+        << "{\"last_block\": {\"index\": 1, \"timestamp\": 1.0, \"transactions\": [],"
+           " \"proof\": 100, \"previous_hash\": 1}, \"difficulty\": 99}"_ba
+        << u"\"difficulty\""_s;
+}
+
+void TestMiner::parseWorkNamesTheProblem()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(QString, expected);
+    const Miner::WorkAnswer work = Miner::parseWork(status, body);
+    QVERIFY(!work.block);
+    QVERIFY2(work.problem.contains(expected), qPrintable(work.problem));
+    const Miner::WorkAnswer good = Miner::parseWork(
+        200, "{\"last_block\": {\"index\": 1, \"timestamp\": 1.0, \"transactions\": [],"
+             " \"proof\": 100, \"previous_hash\": 1}, \"difficulty\": 3}");
+    QVERIFY(good.block);
+    QCOMPARE(good.difficulty, 3);
+    QVERIFY(good.problem.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestMiner)
