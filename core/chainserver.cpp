@@ -44,10 +44,10 @@ QString methodName(QHttpServerRequest::Method method)
 }
 
 // The body as a JSON object, or a 400 answer naming what is wrong with it.
-std::optional<Json> parseObject(const QHttpServerRequest &request, QString *problem)
+std::optional<Json> parseObject(const QByteArray &bytes, QString *problem)
 {
     QString error;
-    std::optional<Json> body = CanonicalJson::parse(request.body(), &error);
+    std::optional<Json> body = CanonicalJson::parse(bytes, &error);
     if (!body) {
         *problem = u"Malformed JSON body: "_s + error;
         return std::nullopt;
@@ -175,10 +175,10 @@ void ChainServer::registerRoutes()
         return timed(request, [this] { return fullChain(); });
     });
     m_http->route(u"/mine"_s, Method::Post, [this](const QHttpServerRequest &request) {
-        return timed(request, [&] { return submitProof(request); });
+        return timed(request, [&] { return submitProof(request.body()); });
     });
     m_http->route(u"/transactions/new"_s, Method::Post, [this](const QHttpServerRequest &request) {
-        return timed(request, [&] { return newTransaction(request); });
+        return timed(request, [&] { return newTransaction(request.body()); });
     });
     m_http->setMissingHandler([this](const QHttpServerRequest &request,
                                      QHttpServerResponder &&responder) {
@@ -247,10 +247,10 @@ QHttpServerResponse ChainServer::fullChain() const
     return QHttpServerResponse(JsonType, m_chainAnswer);
 }
 
-QHttpServerResponse ChainServer::submitProof(const QHttpServerRequest &request)
+QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
 {
     QString problem;
-    const std::optional<Json> body = parseObject(request, &problem);
+    const std::optional<Json> body = parseObject(bytes, &problem);
     if (!body)
         return message(problem, StatusCode::BadRequest);
 
@@ -313,10 +313,10 @@ QHttpServerResponse ChainServer::submitProof(const QHttpServerRequest &request)
                   StatusCode::Ok);
 }
 
-QHttpServerResponse ChainServer::newTransaction(const QHttpServerRequest &request)
+QHttpServerResponse ChainServer::newTransaction(const QByteArray &bytes)
 {
     QString problem;
-    const std::optional<Json> body = parseObject(request, &problem);
+    const std::optional<Json> body = parseObject(bytes, &problem);
     if (!body)
         return message(problem, StatusCode::BadRequest);
     for (const char *key : {"sender", "recipient", "amount"}) {

@@ -55,6 +55,11 @@ public:
     void close();                // stop listening, close the database
 
     const Chain &chain() const { return m_chain; }
+
+    // The answers to POST /mine and POST /transactions/new for a request body. The
+    // routes call these; so do the fuzz targets, without any socket.
+    QHttpServerResponse submitProof(const QByteArray &body);
+    QHttpServerResponse newTransaction(const QByteArray &body);
     const Config &config() const { return m_config; }
 
 signals:
@@ -67,8 +72,6 @@ private:
     void refreshAnswers();
     QHttpServerResponse lastBlock() const;
     QHttpServerResponse fullChain() const;
-    QHttpServerResponse submitProof(const QHttpServerRequest &request);
-    QHttpServerResponse newTransaction(const QHttpServerRequest &request);
     template<typename Handler>
     QHttpServerResponse timed(const QHttpServerRequest &request, Handler handler);
 
