@@ -1,5 +1,6 @@
 #include "core/chain.h"
 
+#include <algorithm>
 #include <chrono>
 
 using namespace Qt::StringLiterals;
@@ -7,8 +8,6 @@ using Json = CanonicalJson::Json;
 
 namespace
 {
-constexpr std::size_t StaleWindow = 8;   // earlier blocks a late proof is recognised for
-
 bool fail(QString *error, const QString &message)
 {
     if (error)
@@ -36,6 +35,10 @@ std::optional<Chain> Chain::fromBlocks(std::vector<Block> blocks, std::vector<in
     chain.m_blocks = std::move(blocks);
     chain.m_difficulties = std::move(difficulties);
     chain.m_lastBlockString = chain.m_blocks.back().blockString();
+    chain.m_recentMidstates.clear();
+    const std::size_t count = chain.m_blocks.size();
+    for (std::size_t i = count - std::min(count, StaleWindow + 1); i < count; ++i)
+        chain.m_recentMidstates.push_back(Sha256::midstate(chain.m_blocks[i].blockString()));
     return chain;
 }
 
@@ -112,12 +115,13 @@ bool Chain::isValidProof(std::uint64_t proof) const
 
 std::optional<std::int64_t> Chain::staleBlockFor(std::uint64_t proof) const
 {
+    // m_recentMidstates ends with the last block's; the ones before it are candidates.
     const std::size_t count = m_blocks.size();
-    for (std::size_t back = 2; back <= count && back <= StaleWindow + 1; ++back) {
-        const Block &earlier = m_blocks[count - back];
-        const int difficulty = m_difficulties[count - back + 1];
-        if (Pow::validProof(earlier.blockString(), proof, difficulty))
-            return earlier.index() + 1;
+    const std::size_t cached = m_recentMidstates.size();
+    for (std::size_t back = 2; back <= cached; ++back) {
+        const std::size_t earlier = count - back;
+        if (Pow::validProof(m_recentMidstates[cached - back], proof, m_difficulties[earlier + 1]))
+            return m_blocks[earlier].index() + 1;
     }
     return std::nullopt;
 }
@@ -140,6 +144,9 @@ void Chain::append(Block block)
 {
     const bool isGenesis = m_blocks.empty();
     m_lastBlockString = block.blockString();
+    m_recentMidstates.push_back(Sha256::midstate(m_lastBlockString));
+    if (m_recentMidstates.size() > StaleWindow + 1)
+        m_recentMidstates.pop_front();
     m_blocks.push_back(std::move(block));
     m_difficulties.push_back(isGenesis ? 0 : m_difficulty);
     if (!isGenesis)

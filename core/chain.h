@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -47,7 +48,10 @@ public:
     void setPendingTransactions(CanonicalJson::Json transactions);
 
     bool isValidProof(std::uint64_t proof) const;
-    // Whether proof is valid for some earlier block (someone else won it); returns its index.
+    static constexpr std::size_t StaleWindow = 64;   // earlier blocks a late proof is known for
+
+    // Whether proof is valid for one of the StaleWindow blocks before the last (someone
+    // else won the block it was for); returns the index of the block it would have made.
     std::optional<std::int64_t> staleBlockFor(std::uint64_t proof) const;
 
     // The next block for a proof: pending transactions plus the reward to minerId.
@@ -63,5 +67,8 @@ private:
     std::vector<int> m_difficulties;
     CanonicalJson::Json m_pending = CanonicalJson::Json::array();
     QByteArray m_lastBlockString;
+    // Midstates of the last StaleWindow + 1 blocks' strings, newest last, so that a late
+    // proof is recognised with one compression per earlier block.
+    std::deque<Sha256::Midstate> m_recentMidstates;
     int m_difficulty = Pow::DefaultDifficulty;
 };

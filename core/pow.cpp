@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/engines/opensslengine.h"
+#include "core/engines/proofmessage.h"
 
 namespace Pow
 {
@@ -71,6 +72,17 @@ bool validProof(const QByteArray &blockString, std::uint64_t proof, int difficul
             return false;
     }
     return true;
+}
+
+bool validProof(const Sha256::Midstate &midstate, std::uint64_t proof, int difficulty)
+{
+    if (proof > MaxProof || difficulty < 0 || difficulty > MaxDifficulty)
+        return false;
+    const ProofMessage message(midstate, proof);
+    Sha256::State state = midstate.state;
+    for (int i = 0; i < message.blockCount(); ++i)
+        Sha256::compress(state, message.block(i));
+    return meetsDifficulty(state, difficulty);
 }
 
 std::optional<std::uint64_t> search(const QByteArray &blockString, int difficulty,

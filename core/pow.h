@@ -18,6 +18,8 @@ constexpr int MaxProofDigits = 19;
 
 QByteArray proofHash(const QByteArray &blockString, std::uint64_t proof);   // hex
 bool validProof(const QByteArray &blockString, std::uint64_t proof, int difficulty);
+// The same from the block string's midstate: one or two compressions.
+bool validProof(const Sha256::Midstate &midstate, std::uint64_t proof, int difficulty);
 
 // Whether a final hash state (the digest as eight big-endian words) has `difficulty`
 // leading zero hex digits.

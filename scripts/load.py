@@ -22,7 +22,7 @@ import chainclient  # noqa: E402
 def miner(port, name, difficulty, deadline, results):
     client = chainclient.Client(port)
     rng = random.Random(name)
-    wins, stale, errors, requests = [], 0, 0, 0
+    wins, stale, errors, requests, samples = [], 0, 0, 0, []
     while time.time() < deadline:
         try:
             _, answer = client.request('GET', '/last_block')
@@ -35,9 +35,11 @@ def miner(port, name, difficulty, deadline, results):
                 stale += 1
             else:
                 errors += 1
-        except Exception:
+                samples.append(f'HTTP {status}: {answer}')
+        except Exception as ex:
             errors += 1
-    results.put(('miner', name, wins, stale, errors, requests))
+            samples.append(repr(ex))
+    results.put(('miner', name, wins, stale, errors, requests, samples[:3]))
 
 
 def reader(port, path, deadline, results):
@@ -117,7 +119,8 @@ def main():
     if problem:
         failures.append(problem)
     if miner_errors:
-        failures.append(f'{miner_errors} miner errors')
+        samples = [x for r in collected if r[0] == 'miner' for x in r[6]]
+        failures.append(f'{miner_errors} miner errors, e.g. {samples[:3]}')
     total_requests = miner_requests
     for r in collected:
         if r[0] != 'reader':

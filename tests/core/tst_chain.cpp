@@ -127,6 +127,34 @@ void TestChain::staleProofRecognised()
     chain.append(chain.forge(*proof, u"first"_s, 1));
     // The same proof again is now for an earlier block: stale, block 2 was forged.
     QCOMPARE(chain.staleBlockFor(*proof), std::optional<std::int64_t>(2));
+
+    // A slow miner's proof for a block up to StaleWindow blocks back is still known as
+    // stale (409, not "invalid"); one older than that is not. The same holds for a chain
+    // loaded from storage.
+    const Chain longer = mined(static_cast<int>(Chain::StaleWindow) + 6, 1);
+    const auto &blocks = longer.blocks();
+    const auto loaded = Chain::fromBlocks(blocks, longer.difficulties(), 1);
+    QVERIFY(loaded);
+    for (const std::size_t back : {std::size_t{2}, std::size_t{20}, Chain::StaleWindow + 1,
+                                   Chain::StaleWindow + 2}) {
+        const Block &earlier = blocks[blocks.size() - back];
+        // A proof valid for that block but not for any block after it.
+        std::uint64_t late = 0;
+        for (;; ++late) {
+            if (!Pow::validProof(earlier.blockString(), late, 1))
+                continue;
+            bool laterToo = false;
+            for (std::size_t k = blocks.size() - back + 1; k < blocks.size(); ++k)
+                laterToo = laterToo || Pow::validProof(blocks[k].blockString(), late, 1);
+            if (!laterToo)
+                break;
+        }
+        const std::optional<std::int64_t> expected =
+            back <= Chain::StaleWindow + 1 ? std::optional<std::int64_t>(earlier.index() + 1)
+                                           : std::nullopt;
+        QCOMPARE(longer.staleBlockFor(late), expected);
+        QCOMPARE(loaded->staleBlockFor(late), expected);
+    }
 }
 
 void TestChain::wireRoundTrip()

@@ -51,6 +51,9 @@ void TestPow::midstateMatchesOneShot()
             for (const quint32 word : state)
                 hex += QByteArray::number(word, 16).rightJustified(8, '0');
             QCOMPARE(hex, Pow::proofHash(prefix, proof));
+            for (const int difficulty : {0, 1, 2, 3})
+                QCOMPARE(Pow::validProof(mid, proof, difficulty),
+                         Pow::validProof(prefix, proof, difficulty));
         }
     }
 }
