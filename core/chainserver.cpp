@@ -1,10 +1,13 @@
 #include "core/chainserver.h"
 
+#include <algorithm>
+
 #include <QElapsedTimer>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
 #include <QTcpSocket>
+#include <QUrlQuery>
 
 #include "core/httplistener.h"
 #include "core/logging.h"
@@ -104,7 +107,7 @@ bool ChainServer::open(QString *error)
         if (chain) {
             m_chain = std::move(*chain);
             m_chain.setDifficulty(m_config.difficulty);
-            refreshAnswers();
+            refreshAnswers(true);
             return true;
         }
         m_store.close();
@@ -172,7 +175,7 @@ void ChainServer::registerRoutes()
         return timed(request, [this] { return lastBlock(); });
     });
     m_http->route(u"/chain"_s, Method::Get, [this](const QHttpServerRequest &request) {
-        return timed(request, [this] { return fullChain(); });
+        return timed(request, [&] { return fullChain(QUrlQuery(request.url())); });
     });
     m_http->route(u"/mine"_s, Method::Post, [this](const QHttpServerRequest &request) {
         return timed(request, [&] { return submitProof(request.body()); });
@@ -228,13 +231,25 @@ QHttpServerResponse ChainServer::timed(const QHttpServerRequest &request, Handle
     return response;
 }
 
-void ChainServer::refreshAnswers()
+void ChainServer::refreshAnswers(bool rebuildChain)
 {
     std::string out = "{\"last_block\": ";
     CanonicalJson::dumpTo(out, m_chain.lastBlock().value);
     out += ", \"difficulty\": " + std::to_string(m_chain.difficulty()) + "}";
     m_lastBlockAnswer = QByteArray(out.data(), static_cast<qsizetype>(out.size()));
-    m_chainAnswer = m_chain.toWire();
+
+    if (rebuildChain) {
+        m_chainBlocks.clear();
+        m_blockOffsets.clear();
+    }
+    const auto &blocks = m_chain.blocks();
+    for (std::size_t i = m_blockOffsets.size(); i < blocks.size(); ++i) {
+        if (i)
+            m_chainBlocks += ", ";
+        m_blockOffsets.push_back(m_chainBlocks.size());
+        m_chainBlocks += CanonicalJson::dump(blocks[i].value);
+    }
+    m_chainAnswerStale = true;
 }
 
 QHttpServerResponse ChainServer::lastBlock() const
@@ -242,9 +257,47 @@ QHttpServerResponse ChainServer::lastBlock() const
     return QHttpServerResponse(JsonType, m_lastBlockAnswer);
 }
 
-QHttpServerResponse ChainServer::fullChain() const
+QHttpServerResponse ChainServer::fullChain(const QUrlQuery &query)
 {
-    return QHttpServerResponse(JsonType, m_chainAnswer);
+    const qsizetype length = static_cast<qsizetype>(m_blockOffsets.size());
+    const auto blocksBetween = [this, length](qsizetype first, qsizetype end) {   // [first, end)
+        if (first >= end)
+            return QByteArray();
+        const qsizetype from = m_blockOffsets[first];
+        const qsizetype to = end < length ? m_blockOffsets[end] - 2 : m_chainBlocks.size();
+        return m_chainBlocks.mid(from, to - from);
+    };
+    if (!query.hasQueryItem(u"start"_s) && !query.hasQueryItem(u"limit"_s)) {
+        // The classic shape: every block. Built at most once per block, on demand.
+        if (m_chainAnswerStale) {
+            m_chainAnswer = "{\"chain\": [" + m_chainBlocks + "], \"length\": "
+                + QByteArray::number(length) + "}";
+            m_chainAnswerStale = false;
+        }
+        return QHttpServerResponse(JsonType, m_chainAnswer);
+    }
+    // A page: blocks with index start .. start + limit - 1 (indexes count from 1).
+    const auto number = [&query](const QString &key, qint64 fallback, bool *ok) {
+        if (!query.hasQueryItem(key))
+            return fallback;
+        return query.queryItemValue(key).toLongLong(ok);
+    };
+    bool startOk = true;
+    bool limitOk = true;
+    const qint64 start = number(u"start"_s, 1, &startOk);
+    const qint64 limit = number(u"limit"_s, MaxChainPage, &limitOk);
+    if (!startOk || start < 1)
+        return message(u"\"start\" must be a block index, an integer >= 1"_s, StatusCode::BadRequest);
+    if (!limitOk || limit < 1 || limit > MaxChainPage)
+        return message(u"\"limit\" must be an integer from 1 to %1"_s.arg(MaxChainPage),
+                       StatusCode::BadRequest);
+    const qsizetype first = static_cast<qsizetype>(std::min<qint64>(start - 1, length));
+    const qsizetype end = static_cast<qsizetype>(std::min<qint64>(first + limit, length));
+    return QHttpServerResponse(JsonType,
+                               "{\"chain\": [" + blocksBetween(first, end) + "], \"length\": "
+                                   + QByteArray::number(length) + ", \"limit\": "
+                                   + QByteArray::number(limit) + ", \"start\": "
+                                   + QByteArray::number(start) + "}");
 }
 
 QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
@@ -301,7 +354,7 @@ QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
         return message(u"Cannot store the block: "_s + error, StatusCode::InternalServerError);
     }
     m_chain.append(block);
-    refreshAnswers();
+    refreshAnswers(false);
     qCInfo(lcServer) << "Forged block" << block.index() << "for" << id << "proof" << proof;
     emit blockForged(block);
     return answer(Json{{"message", "New Block Forged"},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -15,6 +16,7 @@
 class QHttpServer;
 class QHttpServerRequest;
 class QHttpServerResponse;
+class QUrlQuery;
 class HttpListener;
 
 // The classic chain server (PROTOCOL.md) on QHttpServer: GET /last_block, GET /chain,
@@ -43,6 +45,7 @@ public:
     static constexpr qsizetype MaxIdLength = 64;
     static constexpr qsizetype MaxBodyBytes = 64 * 1024;
     static constexpr std::size_t MaxPendingTransactions = 10'000;
+    static constexpr qsizetype MaxChainPage = 1000;   // GET /chain?start=&limit= cap
 
     explicit ChainServer(const Config &config, QObject *parent = nullptr);
     ~ChainServer() override;
@@ -69,9 +72,9 @@ signals:
 
 private:
     void registerRoutes();
-    void refreshAnswers();
+    void refreshAnswers(bool rebuildChain);
     QHttpServerResponse lastBlock() const;
-    QHttpServerResponse fullChain() const;
+    QHttpServerResponse fullChain(const QUrlQuery &query);
     template<typename Handler>
     QHttpServerResponse timed(const QHttpServerRequest &request, Handler handler);
 
@@ -79,7 +82,12 @@ private:
     ChainStore m_store;
     Chain m_chain;
     QByteArray m_lastBlockAnswer;   // serialised once per block
-    QByteArray m_chainAnswer;
+    // Every block's canonical JSON, joined by ", ", appended to per block (never rebuilt
+    // whole), with each block's offset; GET /chain answers are cut from it.
+    QByteArray m_chainBlocks;
+    std::vector<qsizetype> m_blockOffsets;
+    QByteArray m_chainAnswer;       // the whole chain, built on demand once per block
+    bool m_chainAnswerStale = true;
     QHttpServer *m_http = nullptr;       // child of this
     HttpListener *m_listener = nullptr;  // child of m_http once bound
     QString m_errorString;

@@ -43,6 +43,7 @@ private slots:
 
     void lastBlockAnswersGenesis();
     void chainAnswersAllBlocks();
+    void chainPages();
     void unknownPathIs404();
     void wrongMethodIs405_data();
     void wrongMethodIs405();
@@ -215,6 +216,55 @@ void TestChainServer::chainAnswersAllBlocks()
     QCOMPARE(reply.body, m_server->chain().toWire());
     QCOMPARE(reply.json.value(u"length"_s).toInt(), 1);
     QCOMPARE(reply.json.value(u"chain"_s).toArray().size(), 1);
+}
+
+void TestChainServer::chainPages()
+{
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"pager"_s)).status, 200);
+    // The classic shape, kept up to date block by block.
+    Reply reply = get(u"/chain"_s);
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(reply.body, m_server->chain().toWire());
+
+    reply = get(u"/chain?start=2&limit=2"_s);
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(reply.json.value(u"length"_s).toInt(), 6);
+    QCOMPARE(reply.json.value(u"start"_s).toInt(), 2);
+    QCOMPARE(reply.json.value(u"limit"_s).toInt(), 2);
+    const QJsonArray page = reply.json.value(u"chain"_s).toArray();
+    QCOMPARE(page.size(), 2);
+    QCOMPARE(page.at(0).toObject().value(u"index"_s).toInt(), 2);
+    QCOMPARE(page.at(1).toObject().value(u"index"_s).toInt(), 3);
+    // Pages are cut from the canonical text: each block parses back to the same string.
+    const auto json = CanonicalJson::parse(reply.body);
+    QVERIFY(json);
+    QCOMPARE(CanonicalJson::dump((*json)["chain"][1]), m_server->chain().blocks()[2].blockString());
+
+    reply = get(u"/chain?start=5"_s);   // the last two blocks
+    QCOMPARE(reply.json.value(u"chain"_s).toArray().size(), 2);
+    QCOMPARE(reply.json.value(u"chain"_s).toArray().at(1).toObject().value(u"index"_s).toInt(), 6);
+    reply = get(u"/chain?start=99"_s);
+    QCOMPARE(reply.status, 200);
+    QVERIFY(reply.json.value(u"chain"_s).toArray().isEmpty());
+
+    for (const QString &bad : {u"/chain?start=0"_s, u"/chain?start=x"_s, u"/chain?limit=0"_s,
+                               u"/chain?limit=1001"_s, u"/chain?start=1&limit=-3"_s}) {
+        reply = get(bad);
+        QCOMPARE(reply.status, 400);
+        QVERIFY2(reply.json.value(u"message"_s).toString().contains(u"must be"_s), qPrintable(bad));
+    }
+
+    // After a restart the text is rebuilt from the stored chain, identically.
+    const QByteArray before = m_server->chain().toWire();
+    m_network->clearConnectionCache();
+    m_servers.clear();
+    ChainServer::Config config;
+    config.databasePath = m_dir->filePath(u"chain0.db"_s);
+    m_server = startServer(config);
+    QVERIFY(m_server);
+    m_port = m_server->port();
+    QCOMPARE(get(u"/chain"_s).body, before);
 }
 
 void TestChainServer::unknownPathIs404()
