@@ -3,7 +3,10 @@
 // database, difficulty 6) and N client threads, each on one keep-alive connection with
 // plain POSIX sockets, sending one request at a time.
 //
-//   blockforge-server-bench [--connections N] [--seconds S]
+//   blockforge-server-bench [--connections N] [--seconds S] [--blocks B]
+// With --blocks it first forges B blocks at difficulty 1 (database on /dev/shm when it
+// exists, so setting up is quick), then also measures GET /chain (whole and paged) and
+// GET /last_block while one client keeps fetching the whole chain.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,6 +24,8 @@
 #include <unistd.h>
 
 #include <QCoreApplication>
+#include <QFileInfo>
+#include <QHttpServerResponse>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
 #include <QThread>
@@ -154,30 +159,43 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     int connections = 8;
     double seconds = 3;
+    int blocks = 0;
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i + 1 < args.size(); i += 2) {
         if (args[i] == u"--connections"_s)
             connections = std::clamp(args[i + 1].toInt(), 1, 256);
         else if (args[i] == u"--seconds"_s)
             seconds = std::clamp(args[i + 1].toDouble(), 0.5, 30.0);
+        else if (args[i] == u"--blocks"_s)
+            blocks = std::clamp(args[i + 1].toInt(), 0, 1'000'000);
     }
     QLoggingCategory::setFilterRules(u"blockforge.*=false"_s);
 
-    QTemporaryDir dir;
+    QTemporaryDir dir(blocks && QFileInfo(u"/dev/shm"_s).isWritable()
+                          ? u"/dev/shm/blockforge-bench-XXXXXX"_s : QString());
     ChainServer::Config config;
     config.databasePath = dir.filePath(u"chain.db"_s);
+    if (blocks)
+        config.difficulty = 1;
     auto server = std::make_unique<ChainServer>(config);
     QThread thread;
     server->moveToThread(&thread);
     thread.start();
     quint16 port = 0;
     QString error;
-    QByteArray blockString;
     QMetaObject::invokeMethod(server.get(), [&] {
         if (server->open(&error)) {
+            const auto start = Clock::now();
+            for (int i = 0; i < blocks; ++i) {
+                const auto proof = Pow::search(server->chain().lastBlockString(), 1, 0, 1 << 20);
+                server->submitProof("{\"proof\": " + QByteArray::number(*proof)
+                                    + ", \"id\": \"bench\"}");
+            }
+            if (blocks)
+                std::printf("forged %d blocks in %.1f s\n", blocks,
+                            std::chrono::duration<double>(Clock::now() - start).count());
             port = server->listen(QHostAddress::LocalHost, 0);
             error = server->errorString();
-            blockString = server->chain().lastBlockString();
         }
     }, Qt::BlockingQueuedConnection);
     if (!port) {
@@ -186,9 +204,12 @@ int main(int argc, char *argv[])
         thread.wait();
         return 1;
     }
+    // Invalid for the last block and not a late proof for any block before it (400).
     std::uint64_t invalid = 1;
-    while (Pow::validProof(blockString, invalid, config.difficulty))
-        ++invalid;
+    QMetaObject::invokeMethod(server.get(), [&] {
+        while (server->chain().isValidProof(invalid) || server->chain().staleBlockFor(invalid))
+            ++invalid;
+    }, Qt::BlockingQueuedConnection);
     const std::string body = "{\"proof\": " + std::to_string(invalid) + ", \"id\": \"bench\"}";
 
     std::printf("chain server on 127.0.0.1:%u, %d keep-alive connections, %.1f s each\n", port,
@@ -199,6 +220,29 @@ int main(int argc, char *argv[])
                              "application/json\r\nContent-Length: "
         + std::to_string(body.size()) + "\r\n\r\n" + body;
     report("POST /mine (invalid proof, 400)", run(port, post, 400, connections, seconds), seconds);
+
+    if (blocks) {
+        std::printf("chain of %d blocks:\n", blocks + 1);
+        const std::string whole = "GET /chain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        report("GET /chain (whole), 1 connection", run(port, whole, 200, 1, seconds), seconds);
+        const std::string page = "GET /chain?start=" + std::to_string(blocks / 2)
+            + "&limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        report("GET /chain?limit=1000", run(port, page, 200, connections, seconds), seconds);
+        // Other clients while one keeps fetching the whole chain.
+        std::atomic<bool> fetching {true};
+        std::thread reader([&] {
+            const int fd = connectTo(port);
+            std::string buffer;
+            while (fd >= 0 && fetching.load() && exchange(fd, whole, buffer) == 200) {
+            }
+            if (fd >= 0)
+                ::close(fd);
+        });
+        report("GET /last_block beside GET /chain", run(port, get, 200, connections, seconds),
+               seconds);
+        fetching = false;
+        reader.join();
+    }
 
     QMetaObject::invokeMethod(server.get(), [&] { server.reset(); }, Qt::BlockingQueuedConnection);
     thread.quit();
