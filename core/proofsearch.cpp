@@ -127,6 +127,7 @@ void ProofSearch::stop()
         m_secondsAtEnd = m_clock.nsecsElapsed() / 1e9;
     }
     m_threads.clear();   // joins: each worker leaves within one chunk
+    m_control.exited.load(std::memory_order_acquire);
 }
 
 int ProofSearch::liveThreads() const
@@ -202,6 +203,7 @@ void ProofSearch::work(const Work &work, quint64 generation)
                 Qt::QueuedConnection);
         }
     }
+    m_control.exited.fetch_add(1, std::memory_order_release);
 }
 
 void ProofSearch::finish(quint64 generation, std::optional<quint64> proof)

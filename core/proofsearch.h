@@ -79,6 +79,10 @@ private:
         std::atomic<std::uint64_t> next {0};
         std::atomic<std::uint64_t> attempts {0};
         std::atomic<int> live {0};
+        // Bumped (release) by each worker as its very last step and read (acquire) after
+        // joining, so the end of every worker happens-before whatever follows stop(),
+        // even for a tool that cannot see inside QThread::wait().
+        std::atomic<int> exited {0};
     };
     struct ThreadJoiner
     {
