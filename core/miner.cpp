@@ -42,6 +42,8 @@ QString snippet(const QByteArray &body)
             c = u' ';
     }
     text = text.simplified();
+    if (text.isEmpty())
+        return u"(blank)"_s;   // only spaces or control characters: still say something
     if (truncated)
         text += u" ..."_s;
     return text;
