@@ -1,12 +1,157 @@
+#include <csignal>
 #include <cstdio>
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QSocketNotifier>
+#include <QStandardPaths>
 
 #include "app/options.h"
 #include "app/run.h"
+#include "core/chainserver.h"
+#include "core/logging.h"
 
-int runServer(QCoreApplication &, const Options &)
+using namespace Qt::StringLiterals;
+
+namespace
 {
-    std::fputs("blockforge: --server is not built yet\n", stderr);
-    return 1;
+int s_signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t written = ::write(s_signalPipe[1], &byte, 1);
+}
+
+// SIGINT and SIGTERM end the event loop through a self-pipe (async-signal-safe).
+bool watchSignals(QCoreApplication &app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_signalPipe) != 0)
+        return false;
+    auto *notifier = new QSocketNotifier(s_signalPipe[0], QSocketNotifier::Read, &app);
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [&app, notifier] {
+        char byte = 0;
+        [[maybe_unused]] const ssize_t got = ::read(s_signalPipe[0], &byte, 1);
+        notifier->setEnabled(false);
+        qCInfo(lcServer) << "Signal received: shutting down";
+        app.quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return ::sigaction(SIGINT, &action, nullptr) == 0 && ::sigaction(SIGTERM, &action, nullptr) == 0;
+}
+
+// Idle clients cost a descriptor each: use as many as the hard limit allows.
+void raiseDescriptorLimit()
+{
+    rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+bool badValue(const char *option, const QString &value, const char *expected)
+{
+    std::fprintf(stderr, "blockforge: invalid --%s '%s': %s\nTry 'blockforge --help'.\n", option,
+                 qPrintable(value), expected);
+    return false;
+}
+
+// Reads the --server options into config, address and port; false on a bad value.
+bool readOptions(const Options &options, ChainServer::Config *config, QHostAddress *address,
+                 quint16 *port)
+{
+    const QCommandLineParser &parser = options.parser;
+    const QString host = parser.isSet(options.host) ? parser.value(options.host) : u"127.0.0.1"_s;
+    if (host == u"localhost"_s)
+        *address = QHostAddress(QHostAddress::LocalHost);
+    else if (!address->setAddress(host))
+        return badValue("host", host, "expected an IP address such as 127.0.0.1 or 0.0.0.0");
+
+    bool ok = true;
+    if (parser.isSet(options.port)) {
+        const QString value = parser.value(options.port);
+        const uint number = value.toUInt(&ok);
+        if (!ok || number > 65535)
+            return badValue("port", value, "expected a port number 0..65535");
+        *port = static_cast<quint16>(number);
+    }
+    if (parser.isSet(options.difficulty)) {
+        const QString value = parser.value(options.difficulty);
+        config->difficulty = value.toInt(&ok);
+        if (!ok || config->difficulty < 1 || config->difficulty > Pow::MaxDifficulty)
+            return badValue("difficulty", value, "expected leading zero digits 1..64");
+    }
+    if (parser.isSet(options.reward)) {
+        const QString value = parser.value(options.reward);
+        config->reward = value.toLongLong(&ok);
+        if (!ok || config->reward < 0)
+            return badValue("reward", value, "expected a whole number of coins >= 0");
+    }
+    if (parser.isSet(options.database)) {
+        config->databasePath = parser.value(options.database);
+        if (config->databasePath.isEmpty())
+            return badValue("db", config->databasePath, "expected a file path");
+    }
+    return true;
+}
+}
+
+int runServer(QCoreApplication &app, const Options &options)
+{
+    ChainServer::Config config;
+    QHostAddress address;
+    quint16 port = 5000;
+    if (!readOptions(options, &config, &address, &port))
+        return 2;
+    if (config.databasePath.isEmpty()) {
+        const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        if (folder.isEmpty() || !QDir().mkpath(folder)) {
+            qCCritical(lcServer) << "Cannot create the data folder" << folder;
+            return 1;
+        }
+        config.databasePath = QDir(folder).filePath(u"chain.db"_s);
+    } else {
+        const QString folder = QFileInfo(config.databasePath).absolutePath();
+        if (!QDir().mkpath(folder)) {
+            qCCritical(lcServer) << "Cannot create the folder" << folder << "for the database";
+            return 1;
+        }
+    }
+    raiseDescriptorLimit();
+    if (!watchSignals(app)) {
+        qCCritical(lcServer) << "Cannot watch SIGINT/SIGTERM";
+        return 1;
+    }
+
+    ChainServer server(config);
+    QString error;
+    if (!server.open(&error)) {
+        qCCritical(lcServer).noquote() << error;
+        return 1;
+    }
+    QObject::connect(&server, &ChainServer::requestServed, &app,
+                     [](const QString &method, const QString &path, int status, double ms) {
+                         qCInfo(lcServer, "%s %s %d %.3f ms", qPrintable(method), qPrintable(path),
+                                status, ms);
+                     });
+    if (!server.listen(address, port)) {
+        qCCritical(lcServer).noquote() << server.errorString();
+        return 1;
+    }
+    qCInfo(lcServer).noquote() << u"Serving a chain of %1 blocks at difficulty %2 on http://%3:%4/"_s
+                                      .arg(server.chain().length()).arg(config.difficulty)
+                                      .arg(address.toString()).arg(server.port());
+    const int code = app.exec();
+    server.close();
+    return code;
 }

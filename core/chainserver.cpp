@@ -1,0 +1,345 @@
+#include "core/chainserver.h"
+
+#include <QElapsedTimer>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QTcpSocket>
+
+#include "core/httplistener.h"
+#include "core/logging.h"
+
+using namespace Qt::StringLiterals;
+using Json = CanonicalJson::Json;
+using StatusCode = QHttpServerResponder::StatusCode;
+
+namespace
+{
+const QByteArray JsonType = "application/json"_ba;
+
+QHttpServerResponse answer(const Json &json, StatusCode status)
+{
+    return QHttpServerResponse(JsonType, CanonicalJson::dump(json), status);
+}
+
+QHttpServerResponse message(const QString &text, StatusCode status)
+{
+    return answer(Json{{"message", text.toStdString()}}, status);
+}
+
+QString methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get: return u"GET"_s;
+    case QHttpServerRequest::Method::Put: return u"PUT"_s;
+    case QHttpServerRequest::Method::Delete: return u"DELETE"_s;
+    case QHttpServerRequest::Method::Post: return u"POST"_s;
+    case QHttpServerRequest::Method::Head: return u"HEAD"_s;
+    case QHttpServerRequest::Method::Options: return u"OPTIONS"_s;
+    case QHttpServerRequest::Method::Patch: return u"PATCH"_s;
+    case QHttpServerRequest::Method::Connect: return u"CONNECT"_s;
+    case QHttpServerRequest::Method::Trace: return u"TRACE"_s;
+    default: return u"UNKNOWN"_s;
+    }
+}
+
+// The body as a JSON object, or a 400 answer naming what is wrong with it.
+std::optional<Json> parseObject(const QHttpServerRequest &request, QString *problem)
+{
+    QString error;
+    std::optional<Json> body = CanonicalJson::parse(request.body(), &error);
+    if (!body) {
+        *problem = u"Malformed JSON body: "_s + error;
+        return std::nullopt;
+    }
+    if (!body->is_object()) {
+        *problem = u"The body must be a JSON object"_s;
+        return std::nullopt;
+    }
+    return body;
+}
+
+const char *kindOf(const Json &json)
+{
+    if (json.is_null())
+        return "null";
+    if (json.is_boolean())
+        return "a boolean";
+    if (json.is_number_float())
+        return "a float";
+    if (json.is_number())
+        return "a number";
+    if (json.is_string())
+        return "a string";
+    if (json.is_array())
+        return "an array";
+    return "an object";
+}
+}
+
+ChainServer::ChainServer(const Config &config, QObject *parent)
+    : QObject{parent}
+    , m_config{config}
+    , m_store{config.databasePath}
+    , m_chain{config.difficulty}
+    , m_http{new QHttpServer(this)}
+{
+    registerRoutes();
+}
+
+ChainServer::~ChainServer()
+{
+    close();
+}
+
+bool ChainServer::open(QString *error)
+{
+    if (m_config.difficulty < 1 || m_config.difficulty > Pow::MaxDifficulty) {
+        m_errorString = u"Difficulty %1 is outside 1..%2"_s.arg(m_config.difficulty)
+                            .arg(Pow::MaxDifficulty);
+    } else if (m_config.reward < 0) {
+        m_errorString = u"Reward %1 is negative"_s.arg(m_config.reward);
+    } else if (m_store.open(&m_errorString)) {
+        std::optional<Chain> chain = m_store.load(m_config.difficulty, &m_errorString);
+        if (chain) {
+            m_chain = std::move(*chain);
+            m_chain.setDifficulty(m_config.difficulty);
+            refreshAnswers();
+            return true;
+        }
+        m_store.close();
+    }
+    if (error)
+        *error = m_errorString;
+    return false;
+}
+
+quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
+{
+    if (!m_store.isOpen()) {
+        m_errorString = u"Cannot listen before the chain database is open"_s;
+        return 0;
+    }
+    if (m_listener) {
+        m_errorString = u"Already listening on port %1"_s.arg(m_port);
+        return 0;
+    }
+    HttpListener::Limits limits;
+    limits.maxBodyBytes = MaxBodyBytes;
+    limits.requestTimeoutMs = m_config.requestTimeoutMs;
+    limits.idleTimeoutMs = m_config.idleTimeoutMs;
+    limits.maxConnections = m_config.maxConnections;
+    auto *listener = new HttpListener(limits, this);
+    if (!listener->listen(address, port)) {
+        m_errorString = u"Cannot listen on %1 port %2: %3"_s
+                            .arg(address.toString()).arg(port).arg(listener->errorString());
+        delete listener;
+        return 0;
+    }
+    listener->setHttpServer(m_http);
+    connect(listener, &HttpListener::requestRejected, this,
+            [this](const QString &method, const QString &path, int status) {
+                emit requestServed(method, path, status, 0.0);
+            });
+    m_http->bind(listener);   // reparents it to m_http
+    m_listener = listener;
+    m_port = listener->serverPort();
+    qCInfo(lcServer) << "Listening on" << address.toString() << "port" << m_port;
+    return m_port;
+}
+
+void ChainServer::close()
+{
+    if (m_listener) {
+        m_listener->close();
+        for (QTcpSocket *socket : m_listener->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly))
+            socket->abort();
+        m_listener->deleteLater();
+        m_listener = nullptr;
+        m_port = 0;
+        qCInfo(lcServer) << "Stopped listening";
+    }
+    if (m_store.isOpen()) {
+        m_store.close();
+        qCInfo(lcStore) << "Closed chain database" << m_store.path();
+    }
+}
+
+void ChainServer::registerRoutes()
+{
+    using Method = QHttpServerRequest::Method;
+    m_http->route(u"/last_block"_s, Method::Get, [this](const QHttpServerRequest &request) {
+        return timed(request, [this] { return lastBlock(); });
+    });
+    m_http->route(u"/chain"_s, Method::Get, [this](const QHttpServerRequest &request) {
+        return timed(request, [this] { return fullChain(); });
+    });
+    m_http->route(u"/mine"_s, Method::Post, [this](const QHttpServerRequest &request) {
+        return timed(request, [&] { return submitProof(request); });
+    });
+    m_http->route(u"/transactions/new"_s, Method::Post, [this](const QHttpServerRequest &request) {
+        return timed(request, [&] { return newTransaction(request); });
+    });
+    m_http->setMissingHandler([this](const QHttpServerRequest &request,
+                                     QHttpServerResponder &&responder) {
+        QElapsedTimer timer;
+        timer.start();
+        const QString path = request.url().path();
+        QByteArray allow;
+        if (path == u"/last_block"_s || path == u"/chain"_s)
+            allow = "GET";
+        else if (path == u"/mine"_s || path == u"/transactions/new"_s)
+            allow = "POST";
+        const QString method = methodName(request.method());
+        const bool known = !allow.isEmpty();
+        const QByteArray body = CanonicalJson::dump(Json{{"message",
+            (known ? u"Method %1 is not allowed on %2 (use %3)"_s
+                         .arg(method, path, QString::fromLatin1(allow))
+                   : u"Not found: %1"_s.arg(path)).toStdString()}});
+        const StatusCode status = known ? StatusCode::MethodNotAllowed : StatusCode::NotFound;
+        if (known)
+            responder.write(body, {{"Content-Type", JsonType}, {"Allow", allow}}, status);
+        else
+            responder.write(body, {{"Content-Type", JsonType}}, status);
+        emit requestServed(method, path, static_cast<int>(status),
+                           static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    });
+    m_http->afterRequest([](QHttpServerResponse &&response, const QHttpServerRequest &request) {
+        if (request.value("connection"_ba).toLower().contains("close"))
+            response.setHeader("Connection"_ba, "close"_ba);
+        return std::move(response);
+    });
+}
+
+template<typename Handler>
+QHttpServerResponse ChainServer::timed(const QHttpServerRequest &request, Handler handler)
+{
+    QElapsedTimer timer;
+    timer.start();
+    QHttpServerResponse response = handler();
+    emit requestServed(methodName(request.method()), request.url().path(),
+                       static_cast<int>(response.statusCode()),
+                       static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    return response;
+}
+
+void ChainServer::refreshAnswers()
+{
+    std::string out = "{\"last_block\": ";
+    CanonicalJson::dumpTo(out, m_chain.lastBlock().value);
+    out += ", \"difficulty\": " + std::to_string(m_chain.difficulty()) + "}";
+    m_lastBlockAnswer = QByteArray(out.data(), static_cast<qsizetype>(out.size()));
+    m_chainAnswer = m_chain.toWire();
+}
+
+QHttpServerResponse ChainServer::lastBlock() const
+{
+    return QHttpServerResponse(JsonType, m_lastBlockAnswer);
+}
+
+QHttpServerResponse ChainServer::fullChain() const
+{
+    return QHttpServerResponse(JsonType, m_chainAnswer);
+}
+
+QHttpServerResponse ChainServer::submitProof(const QHttpServerRequest &request)
+{
+    QString problem;
+    const std::optional<Json> body = parseObject(request, &problem);
+    if (!body)
+        return message(problem, StatusCode::BadRequest);
+
+    const auto proofField = body->find("proof");
+    if (proofField == body->end())
+        return message(u"Missing field \"proof\""_s, StatusCode::BadRequest);
+    const Json &proofJson = *proofField;
+    if (!proofJson.is_number_integer())
+        return message(u"\"proof\" must be a non-negative integer, not %1"_s
+                           .arg(QLatin1StringView(kindOf(proofJson))), StatusCode::BadRequest);
+    if (proofJson.is_number_unsigned() ? proofJson.get<std::uint64_t>() > Pow::MaxProof
+                                       : proofJson.get<std::int64_t>() < 0)
+        return message(proofJson.is_number_unsigned()
+                           ? u"\"proof\" is too large: proofs are below 2^63"_s
+                           : u"\"proof\" must be a non-negative integer, not negative"_s,
+                       StatusCode::BadRequest);
+    const auto proof = proofJson.is_number_unsigned()
+        ? proofJson.get<std::uint64_t>()
+        : static_cast<std::uint64_t>(proofJson.get<std::int64_t>());
+
+    const auto idField = body->find("id");
+    if (idField == body->end())
+        return message(u"Missing field \"id\""_s, StatusCode::BadRequest);
+    if (!idField->is_string())
+        return message(u"\"id\" must be a string, not %1"_s.arg(QLatin1StringView(kindOf(*idField))),
+                       StatusCode::BadRequest);
+    const QString id = QString::fromStdString(idField->get<std::string>()).trimmed();
+    if (id.isEmpty())
+        return message(u"\"id\" is blank"_s, StatusCode::BadRequest);
+    if (id.size() > MaxIdLength)
+        return message(u"\"id\" is longer than %1 characters"_s.arg(MaxIdLength),
+                       StatusCode::BadRequest);
+
+    // One thread runs every handler, so from this check to the commit below no other
+    // submission can run: the first valid proof wins.
+    if (!m_chain.isValidProof(proof)) {
+        if (const std::optional<std::int64_t> stale = m_chain.staleBlockFor(proof))
+            return answer(Json{{"message", u"Stale proof: block %1 was already forged"_s
+                                               .arg(*stale).toStdString()},
+                               {"stale", true}},
+                          StatusCode::Conflict);
+        return message(u"Invalid proof"_s, StatusCode::BadRequest);
+    }
+    Block block = m_chain.forge(proof, id, m_config.reward);
+    QString error;
+    if (!m_store.appendBlock(block, m_chain.difficulty(), &error)) {
+        qCWarning(lcServer) << "Cannot store block" << block.index() << ":" << error;
+        return message(u"Cannot store the block: "_s + error, StatusCode::InternalServerError);
+    }
+    m_chain.append(block);
+    refreshAnswers();
+    qCInfo(lcServer) << "Forged block" << block.index() << "for" << id << "proof" << proof;
+    emit blockForged(block);
+    return answer(Json{{"message", "New Block Forged"},
+                       {"index", block.index()},
+                       {"transactions", block.transactions()},
+                       {"proof", proof},
+                       {"previous_hash", block.value.at("previous_hash")},
+                       {"reward", m_config.reward}},
+                  StatusCode::Ok);
+}
+
+QHttpServerResponse ChainServer::newTransaction(const QHttpServerRequest &request)
+{
+    QString problem;
+    const std::optional<Json> body = parseObject(request, &problem);
+    if (!body)
+        return message(problem, StatusCode::BadRequest);
+    for (const char *key : {"sender", "recipient", "amount"}) {
+        if (!body->contains(key))
+            return message(u"Missing field \"%1\""_s.arg(QLatin1StringView(key)),
+                           StatusCode::BadRequest);
+    }
+    for (const char *key : {"sender", "recipient"}) {
+        const Json &value = body->at(key);
+        if (!value.is_string() || QString::fromStdString(value.get<std::string>()).trimmed().isEmpty())
+            return message(u"\"%1\" must be a non-empty string"_s.arg(QLatin1StringView(key)),
+                           StatusCode::BadRequest);
+    }
+    const Json &amount = body->at("amount");
+    if (!amount.is_number())
+        return message(u"\"amount\" must be a number, not %1"_s.arg(QLatin1StringView(kindOf(amount))),
+                       StatusCode::BadRequest);
+    if (m_chain.pendingTransactions().size() >= MaxPendingTransactions)
+        return message(u"Too many pending transactions (%1): wait for the next block"_s
+                           .arg(MaxPendingTransactions), StatusCode::ServiceUnavailable);
+    const Json transaction = Json{{"sender", body->at("sender")},
+                                  {"recipient", body->at("recipient")},
+                                  {"amount", amount}};
+    QString error;
+    if (!m_store.addPendingTransaction(transaction, &error)) {
+        qCWarning(lcServer) << "Cannot store a transaction:" << error;
+        return message(u"Cannot store the transaction: "_s + error, StatusCode::InternalServerError);
+    }
+    const std::int64_t index = m_chain.addTransaction(transaction);
+    return message(u"Transaction will be added to Block %1"_s.arg(index), StatusCode::Created);
+}

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+
+#include "core/block.h"
+#include "core/chain.h"
+#include "core/chainstore.h"
+#include "core/pow.h"
+
+class QHttpServer;
+class QHttpServerRequest;
+class QHttpServerResponse;
+class HttpListener;
+
+// The classic chain server (PROTOCOL.md) on QHttpServer: GET /last_block, GET /chain,
+// POST /mine, POST /transactions/new. Everything runs on the thread that owns it, from
+// its event loop, without blocking; several may run in one process. The first valid
+// proof for a block wins: a handler checks and commits in one go on that one thread.
+class ChainServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ChainServer)
+
+public:
+    struct Config
+    {
+        QString databasePath;
+        int difficulty = Pow::DefaultDifficulty;
+        std::int64_t reward = 1;
+        // Connection limits (HttpListener::Limits).
+        int requestTimeoutMs = 10'000;
+        int idleTimeoutMs = 60'000;
+        int maxConnections = 1000;
+    };
+
+    static constexpr qsizetype MaxIdLength = 64;
+    static constexpr qsizetype MaxBodyBytes = 64 * 1024;
+    static constexpr std::size_t MaxPendingTransactions = 10'000;
+
+    explicit ChainServer(const Config &config, QObject *parent = nullptr);
+    ~ChainServer() override;
+
+    bool open(QString *error);   // open/create the database, load and verify the chain
+    // Starts listening; returns the real port, or 0 on failure (see errorString()).
+    quint16 listen(const QHostAddress &address, quint16 port);
+    quint16 port() const { return m_port; }
+    QString errorString() const { return m_errorString; }
+    void close();                // stop listening, close the database
+
+    const Chain &chain() const { return m_chain; }
+    const Config &config() const { return m_config; }
+
+signals:
+    void blockForged(const Block &block);   // after the block is committed
+    void requestServed(const QString &method, const QString &path, int status,
+                       double milliseconds);
+
+private:
+    void registerRoutes();
+    void refreshAnswers();
+    QHttpServerResponse lastBlock() const;
+    QHttpServerResponse fullChain() const;
+    QHttpServerResponse submitProof(const QHttpServerRequest &request);
+    QHttpServerResponse newTransaction(const QHttpServerRequest &request);
+    template<typename Handler>
+    QHttpServerResponse timed(const QHttpServerRequest &request, Handler handler);
+
+    Config m_config;
+    ChainStore m_store;
+    Chain m_chain;
+    QByteArray m_lastBlockAnswer;   // serialised once per block
+    QByteArray m_chainAnswer;
+    QHttpServer *m_http = nullptr;       // child of this
+    HttpListener *m_listener = nullptr;  // child of m_http once bound
+    QString m_errorString;
+    quint16 m_port = 0;
+};

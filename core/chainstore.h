@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <QString>
+
+#include "core/block.h"
+#include "core/chain.h"
+
+// The chain on disk: one SQLite file (WAL, synchronous=FULL) holding the blocks in
+// their canonical JSON, the difficulty each proof was checked at, and the pending
+// transactions. A write returns only after its transaction committed, so a caller
+// may acknowledge it. Used from the thread that opened it only.
+class ChainStore final
+{
+    Q_DISABLE_COPY_MOVE(ChainStore)
+
+public:
+    explicit ChainStore(const QString &path);
+    ~ChainStore();
+
+    // Opens or creates the database file and its tables.
+    bool open(QString *error);
+    void close();
+    bool isOpen() const { return m_open; }
+    const QString &path() const { return m_path; }
+
+    // Reads and verifies every block and the pending transactions. An empty database
+    // gets a genesis block first. A database that fails verification is refused with
+    // a message saying what is wrong; it is never changed.
+    std::optional<Chain> load(int difficulty, QString *error);
+
+    // Stores block at difficulty and clears the pending transactions, in one transaction.
+    bool appendBlock(const Block &block, int difficulty, QString *error);
+    bool addPendingTransaction(const CanonicalJson::Json &transaction, QString *error);
+
+private:
+    bool exec(const QString &statement, QString *error);
+
+    QString m_path;
+    QString m_connectionName;
+    bool m_open = false;
+};

@@ -1,0 +1,178 @@
+#include <csignal>
+
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "core/chainstore.h"
+#include "../core/httptestclient.h"
+
+using namespace Qt::StringLiterals;
+
+// `blockforge --server` as a user runs it: options, exit codes, logging, signals.
+class TestRunServer final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void badCommandLineExits2_data();
+    void badCommandLineExits2();
+    void signalShutsDownCleanly_data();
+    void signalShutsDownCleanly();
+    void portInUseExits1();
+    void badDatabaseExits1();
+    void defaultDatabaseIsInAppData();
+
+private:
+    // Starts the server; returns its port once it serves, 0 on failure.
+    quint16 start(QProcess &process, const QStringList &extra = {});
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QByteArray m_log;   // stderr of the last start()
+};
+
+void TestRunServer::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_log.clear();
+}
+
+quint16 TestRunServer::start(QProcess &process, const QStringList &extra)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"XDG_DATA_HOME"_s, m_dir->filePath(u"data"_s));
+    environment.remove(u"QT_LOGGING_RULES"_s);
+    process.setProcessEnvironment(environment);
+    QStringList arguments = {u"--server"_s, u"--port"_s, u"0"_s, u"--difficulty"_s, u"2"_s};
+    if (!extra.contains(u"--no-db"_s))
+        arguments << u"--db"_s << m_dir->filePath(u"chain.db"_s);
+    for (const QString &argument : extra) {
+        if (argument != u"--no-db"_s)
+            arguments << argument;
+    }
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), arguments);
+    if (!process.waitForStarted(10'000))
+        return 0;
+    const QRegularExpression serving(u"on http://127\\.0\\.0\\.1:(\\d+)/"_s);
+    QRegularExpressionMatch match;
+    for (int i = 0; i < 100 && process.state() == QProcess::Running; ++i) {
+        process.waitForReadyRead(100);
+        m_log += process.readAllStandardError();
+        match = serving.match(QString::fromUtf8(m_log));
+        if (match.hasMatch())
+            return static_cast<quint16>(match.captured(1).toUInt());
+    }
+    return 0;
+}
+
+void TestRunServer::badCommandLineExits2_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("port too big") << QStringList{u"--port"_s, u"70000"_s} << u"invalid --port"_s;
+    QTest::newRow("port not a number") << QStringList{u"--port"_s, u"web"_s} << u"invalid --port"_s;
+    QTest::newRow("difficulty 0") << QStringList{u"--difficulty"_s, u"0"_s}
+                                  << u"invalid --difficulty"_s;
+    QTest::newRow("difficulty 65") << QStringList{u"--difficulty"_s, u"65"_s}
+                                   << u"invalid --difficulty"_s;
+    QTest::newRow("negative reward") << QStringList{u"--reward"_s, u"-1"_s} << u"invalid --reward"_s;
+    QTest::newRow("host name") << QStringList{u"--host"_s, u"example.org"_s} << u"invalid --host"_s;
+    QTest::newRow("empty db") << QStringList{u"--db"_s, QString()} << u"invalid --db"_s;
+    QTest::newRow("no value") << QStringList{u"--port"_s} << u"Missing value after '--port'"_s;
+}
+
+void TestRunServer::badCommandLineExits2()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    QProcess process;
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{u"--server"_s} + arguments);
+    QVERIFY(process.waitForFinished(10'000));
+    const QString error = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY2(error.contains(message), qPrintable(error));
+    QVERIFY(!QFile::exists(m_dir->filePath(u"data"_s)));
+}
+
+void TestRunServer::signalShutsDownCleanly_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::newRow("SIGTERM") << SIGTERM;
+    QTest::newRow("SIGINT") << SIGINT;
+}
+
+void TestRunServer::signalShutsDownCleanly()
+{
+    QFETCH(int, signal);
+    QProcess process;
+    const quint16 port = start(process);
+    QVERIFY2(port, m_log.constData());
+
+    HttpTestClient client(port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), 10'000);
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, 10'000);
+    QCOMPARE(client.answers().front().status, 200);
+
+    ::kill(static_cast<pid_t>(process.processId()), signal);
+    QVERIFY(process.waitForFinished(10'000));
+    m_log += process.readAllStandardError();
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 0);
+    QVERIFY2(m_log.contains("GET /last_block 200"), m_log.constData());   // the request log
+    QVERIFY2(m_log.contains("Closed chain database"), m_log.constData());
+
+    // The database was closed properly: it opens and verifies again.
+    ChainStore store(m_dir->filePath(u"chain.db"_s));
+    QString error;
+    QVERIFY2(store.open(&error), qPrintable(error));
+    QVERIFY2(store.load(2, &error), qPrintable(error));
+}
+
+void TestRunServer::portInUseExits1()
+{
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+    QProcess process;
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE),
+                  {u"--server"_s, u"--port"_s, QString::number(taken.serverPort()), u"--db"_s,
+                   m_dir->filePath(u"chain.db"_s)});
+    QVERIFY(process.waitForFinished(10'000));
+    const QByteArray error = process.readAllStandardError();
+    QCOMPARE(process.exitCode(), 1);
+    QVERIFY2(error.contains("Cannot listen on 127.0.0.1 port"), error.constData());
+}
+
+void TestRunServer::badDatabaseExits1()
+{
+    QFile file(m_dir->filePath(u"chain.db"_s));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(2048, 'z'));
+    file.close();
+    QProcess process;
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE),
+                  {u"--server"_s, u"--port"_s, u"0"_s, u"--db"_s, file.fileName()});
+    QVERIFY(process.waitForFinished(10'000));
+    const QByteArray error = process.readAllStandardError();
+    QCOMPARE(process.exitCode(), 1);
+    QVERIFY2(error.contains("Cannot open chain database"), error.constData());
+}
+
+void TestRunServer::defaultDatabaseIsInAppData()
+{
+    QProcess process;
+    const quint16 port = start(process, {u"--no-db"_s});
+    QVERIFY2(port, m_log.constData());
+    ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+    QVERIFY(process.waitForFinished(10'000));
+    QCOMPARE(process.exitCode(), 0);
+    QVERIFY(QFile::exists(m_dir->filePath(u"data/blockforge/blockforge/chain.db"_s)));
+}
+
+QTEST_GUILESS_MAIN(TestRunServer)
+#include "tst_runserver.moc"

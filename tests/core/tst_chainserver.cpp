@@ -1,0 +1,722 @@
+#include <memory>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "core/chainserver.h"
+#include "core/pow.h"
+#include "httptestclient.h"
+
+using namespace Qt::StringLiterals;
+using Json = CanonicalJson::Json;
+
+namespace
+{
+constexpr int Difficulty = 2;
+constexpr int Wait = 10'000;   // ms, for every network wait
+
+struct Reply
+{
+    int status = 0;
+    QByteArray contentType;
+    QByteArray body;
+    QJsonObject json;
+};
+}
+
+class TestChainServer final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void lastBlockAnswersGenesis();
+    void chainAnswersAllBlocks();
+    void unknownPathIs404();
+    void wrongMethodIs405_data();
+    void wrongMethodIs405();
+    void mineRejectsBadInput_data();
+    void mineRejectsBadInput();
+    void mineRejectsInvalidProof();
+    void newTransaction();
+    void newTransactionRejectsBadInput_data();
+    void newTransactionRejectsBadInput();
+    void fullMiningRound();
+    void restartKeepsChainAndPending();
+    void tamperedDatabaseIsRefused();
+    void firstValidProofWins_data();
+    void firstValidProofWins();
+    void bodyOverLimitIs413();
+    void hugeAnnouncedLengthIs413WithoutBody();
+    void expectContinueGetsInterimAnswer();
+    void garbageRequestIs400_data();
+    void garbageRequestIs400();
+    void connectionCloseIsHonoured_data();
+    void connectionCloseIsHonoured();
+    void keepAliveAndPipelining();
+    void slowRequestTimesOut();
+    void idleConnectionIsClosed();
+    void connectionCapAnswers503();
+    void serverKeepsServingAfterBadInput();
+    void twoServersInOneProcess();
+    void requestServedReportsEachRequest();
+    void listenFailureIsReported();
+
+private:
+    ChainServer *startServer(ChainServer::Config config = {});
+    Reply get(const QString &path, quint16 port = 0);
+    Reply post(const QString &path, const QByteArray &body, quint16 port = 0);
+    Reply send(const QByteArray &verb, const QString &path, const QByteArray &body, quint16 port);
+    QByteArray lastBlockString(quint16 port = 0);
+    std::uint64_t validProof(std::uint64_t from = 0);
+    std::uint64_t invalidProof();
+    static QByteArray mineBody(std::uint64_t proof, const QString &id);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::vector<std::unique_ptr<ChainServer>> m_servers;
+    QNetworkAccessManager *m_network = nullptr;   // child of this
+    ChainServer *m_server = nullptr;              // the first of m_servers
+    quint16 m_port = 0;
+};
+
+void TestChainServer::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    if (!m_network)
+        m_network = new QNetworkAccessManager(this);
+    m_network->clearConnectionCache();
+    m_server = startServer();
+    QVERIFY(m_server);
+    m_port = m_server->port();
+}
+
+void TestChainServer::cleanup()
+{
+    m_network->clearConnectionCache();
+    m_servers.clear();
+    m_server = nullptr;
+    m_dir.reset();
+}
+
+ChainServer *TestChainServer::startServer(ChainServer::Config config)
+{
+    if (config.databasePath.isEmpty())
+        config.databasePath = m_dir->filePath(u"chain%1.db"_s.arg(m_servers.size()));
+    config.difficulty = Difficulty;
+    auto server = std::make_unique<ChainServer>(config);
+    QString error;
+    if (!server->open(&error)) {
+        qWarning("open: %s", qPrintable(error));
+        return nullptr;
+    }
+    if (!server->listen(QHostAddress::LocalHost, 0)) {
+        qWarning("listen: %s", qPrintable(server->errorString()));
+        return nullptr;
+    }
+    m_servers.push_back(std::move(server));
+    return m_servers.back().get();
+}
+
+Reply TestChainServer::send(const QByteArray &verb, const QString &path, const QByteArray &body,
+                            quint16 port)
+{
+    QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port ? port : m_port).arg(path)));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
+    QNetworkReply *reply = m_network->sendCustomRequest(request, verb, body);
+    Reply result;
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(Wait)) {
+        qWarning("no answer to %s %s", verb.constData(), qPrintable(path));
+        reply->deleteLater();
+        return result;
+    }
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    result.body = reply->readAll();
+    result.json = QJsonDocument::fromJson(result.body).object();
+    reply->deleteLater();
+    return result;
+}
+
+Reply TestChainServer::get(const QString &path, quint16 port)
+{
+    return send("GET"_ba, path, QByteArray(), port);
+}
+
+Reply TestChainServer::post(const QString &path, const QByteArray &body, quint16 port)
+{
+    return send("POST"_ba, path, body, port);
+}
+
+QByteArray TestChainServer::lastBlockString(quint16 port)
+{
+    const Reply reply = get(u"/last_block"_s, port);
+    const std::optional<Json> json = CanonicalJson::parse(reply.body);
+    if (!json || !json->contains("last_block"))
+        return QByteArray();
+    const std::optional<Block> block = Block::fromJson(json->at("last_block"));
+    return block ? block->blockString() : QByteArray();
+}
+
+std::uint64_t TestChainServer::validProof(std::uint64_t from)
+{
+    const auto proof = Pow::search(m_server->chain().lastBlockString(), Difficulty, from, 1'000'000);
+    return proof ? *proof : 0;
+}
+
+std::uint64_t TestChainServer::invalidProof()
+{
+    std::uint64_t proof = 1;
+    while (Pow::validProof(m_server->chain().lastBlockString(), proof, Difficulty))
+        ++proof;
+    return proof;
+}
+
+QByteArray TestChainServer::mineBody(std::uint64_t proof, const QString &id)
+{
+    return CanonicalJson::dump(Json{{"proof", proof}, {"id", id.toStdString()}});
+}
+
+void TestChainServer::lastBlockAnswersGenesis()
+{
+    const Reply reply = get(u"/last_block"_s);
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(reply.contentType, "application/json"_ba);
+    QCOMPARE(reply.json.value(u"difficulty"_s).toInt(), Difficulty);
+    const QJsonObject block = reply.json.value(u"last_block"_s).toObject();
+    QCOMPARE(block.value(u"index"_s).toInt(), 1);
+    QCOMPARE(block.value(u"proof"_s).toInt(), 100);
+    QCOMPARE(block.value(u"previous_hash"_s).toInt(), 1);
+    QVERIFY(block.value(u"transactions"_s).toArray().isEmpty());
+    // Served in canonical form: the client hashes what the server hashes.
+    QCOMPARE(lastBlockString(), m_server->chain().lastBlockString());
+}
+
+void TestChainServer::chainAnswersAllBlocks()
+{
+    const Reply reply = get(u"/chain"_s);
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(reply.body, m_server->chain().toWire());
+    QCOMPARE(reply.json.value(u"length"_s).toInt(), 1);
+    QCOMPARE(reply.json.value(u"chain"_s).toArray().size(), 1);
+}
+
+void TestChainServer::unknownPathIs404()
+{
+    for (const QString &path : {u"/"_s, u"/nope"_s, u"/last_block/x"_s, u"/mine2"_s}) {
+        const Reply reply = get(path);
+        QCOMPARE(reply.status, 404);
+        QCOMPARE(reply.contentType, "application/json"_ba);
+        QCOMPARE(reply.json.value(u"message"_s).toString(), u"Not found: "_s + path);
+    }
+}
+
+void TestChainServer::wrongMethodIs405_data()
+{
+    QTest::addColumn<QByteArray>("verb");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("allow");
+    QTest::newRow("POST /last_block") << "POST"_ba << u"/last_block"_s << "GET"_ba;
+    QTest::newRow("DELETE /chain") << "DELETE"_ba << u"/chain"_s << "GET"_ba;
+    QTest::newRow("GET /mine") << "GET"_ba << u"/mine"_s << "POST"_ba;
+    QTest::newRow("PUT /transactions/new") << "PUT"_ba << u"/transactions/new"_s << "POST"_ba;
+}
+
+void TestChainServer::wrongMethodIs405()
+{
+    QFETCH(QByteArray, verb);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, allow);
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    client.send(HttpTestClient::request(verb, path.toLatin1(), verb == "GET" ? ""_ba : "{}"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    const HttpTestClient::Answer answer = client.answers().front();
+    QCOMPARE(answer.status, 405);
+    QCOMPARE(answer.header("Allow"), allow);
+    QCOMPARE(answer.header("Content-Type"), "application/json"_ba);
+    QVERIFY2(answer.body.contains("is not allowed on"), answer.body.constData());
+}
+
+void TestChainServer::mineRejectsBadInput_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("empty") << QByteArray() << u"Malformed JSON body"_s;
+    QTest::newRow("malformed") << "{\"proof\": 1,"_ba << u"Malformed JSON body"_s;
+    QTest::newRow("trailing bytes") << "{\"proof\": 1, \"id\": \"a\"} x"_ba
+                                    << u"Malformed JSON body"_s;
+    QTest::newRow("array") << "[1, 2]"_ba << u"The body must be a JSON object"_s;
+    QTest::newRow("string") << "\"mine\""_ba << u"The body must be a JSON object"_s;
+    QTest::newRow("no proof") << "{\"id\": \"a\"}"_ba << u"Missing field \"proof\""_s;
+    QTest::newRow("no id") << "{\"proof\": 1}"_ba << u"Missing field \"id\""_s;
+    QTest::newRow("float proof") << "{\"proof\": 5.0, \"id\": \"a\"}"_ba
+                                 << u"\"proof\" must be a non-negative integer, not a float"_s;
+    QTest::newRow("negative proof") << "{\"proof\": -1, \"id\": \"a\"}"_ba
+                                    << u"not negative"_s;
+    QTest::newRow("proof 2^63") << "{\"proof\": 9223372036854775808, \"id\": \"a\"}"_ba
+                                << u"\"proof\" is too large"_s;
+    QTest::newRow("huge proof") << "{\"proof\": 123456789012345678901234567890, \"id\": \"a\"}"_ba
+                                << u"does not fit in 64 bits"_s;
+    QTest::newRow("string proof") << "{\"proof\": \"5\", \"id\": \"a\"}"_ba
+                                  << u"\"proof\" must be a non-negative integer, not a string"_s;
+    QTest::newRow("bool proof") << "{\"proof\": true, \"id\": \"a\"}"_ba
+                                << u"not a boolean"_s;
+    QTest::newRow("numeric id") << "{\"proof\": 1, \"id\": 7}"_ba
+                                << u"\"id\" must be a string, not a number"_s;
+    QTest::newRow("blank id") << "{\"proof\": 1, \"id\": \" \\n\\t\"}"_ba << u"\"id\" is blank"_s;
+    QTest::newRow("long id") << ("{\"proof\": 1, \"id\": \"" + QByteArray(65, 'x') + "\"}")
+                             << u"\"id\" is longer than 64 characters"_s;
+    QTest::newRow("not UTF-8") << "{\"proof\": 1, \"id\": \"\xff\xfe\"}"_ba
+                               << u"Malformed JSON body"_s;
+}
+
+void TestChainServer::mineRejectsBadInput()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, message);
+    const Reply reply = post(u"/mine"_s, body);
+    QCOMPARE(reply.status, 400);
+    QCOMPARE(reply.contentType, "application/json"_ba);
+    const QString text = reply.json.value(u"message"_s).toString();
+    QVERIFY2(text.contains(message), qPrintable(text));
+    QCOMPARE(m_server->chain().length(), 1);
+}
+
+void TestChainServer::mineRejectsInvalidProof()
+{
+    const Reply reply = post(u"/mine"_s, mineBody(invalidProof(), u"alice"_s));
+    QCOMPARE(reply.status, 400);
+    QCOMPARE(reply.body, "{\"message\": \"Invalid proof\"}"_ba);
+    QCOMPARE(m_server->chain().length(), 1);
+    // An id of exactly 64 characters is fine.
+    QCOMPARE(post(u"/mine"_s, mineBody(invalidProof(), QString(64, u'x'))).status, 400);
+}
+
+void TestChainServer::newTransaction()
+{
+    const Reply reply = post(u"/transactions/new"_s,
+                             "{\"sender\": \"alice\", \"recipient\": \"bob\", \"amount\": 5}"_ba);
+    QCOMPARE(reply.status, 201);
+    QCOMPARE(reply.json.value(u"message"_s).toString(),
+             u"Transaction will be added to Block 2"_s);
+    QCOMPARE(CanonicalJson::dump(m_server->chain().pendingTransactions()),
+             "[{\"amount\": 5, \"recipient\": \"bob\", \"sender\": \"alice\"}]"_ba);
+}
+
+void TestChainServer::newTransactionRejectsBadInput_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("malformed") << "{\"sender\""_ba << u"Malformed JSON body"_s;
+    QTest::newRow("array") << "[]"_ba << u"The body must be a JSON object"_s;
+    QTest::newRow("no sender") << "{\"recipient\": \"b\", \"amount\": 1}"_ba
+                               << u"Missing field \"sender\""_s;
+    QTest::newRow("no recipient") << "{\"sender\": \"a\", \"amount\": 1}"_ba
+                                  << u"Missing field \"recipient\""_s;
+    QTest::newRow("no amount") << "{\"sender\": \"a\", \"recipient\": \"b\"}"_ba
+                               << u"Missing field \"amount\""_s;
+    QTest::newRow("numeric sender") << "{\"sender\": 1, \"recipient\": \"b\", \"amount\": 1}"_ba
+                                    << u"\"sender\" must be a non-empty string"_s;
+    QTest::newRow("string amount") << "{\"sender\": \"a\", \"recipient\": \"b\", \"amount\": \"1\"}"_ba
+                                   << u"\"amount\" must be a number, not a string"_s;
+}
+
+void TestChainServer::newTransactionRejectsBadInput()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, message);
+    const Reply reply = post(u"/transactions/new"_s, body);
+    QCOMPARE(reply.status, 400);
+    const QString text = reply.json.value(u"message"_s).toString();
+    QVERIFY2(text.contains(message), qPrintable(text));
+    QVERIFY(m_server->chain().pendingTransactions().empty());
+}
+
+void TestChainServer::fullMiningRound()
+{
+    QSignalSpy forged(m_server, &ChainServer::blockForged);
+    QCOMPARE(post(u"/transactions/new"_s,
+                  "{\"sender\": \"alice\", \"recipient\": \"bob\", \"amount\": 2.5}"_ba).status, 201);
+    for (int round = 0; round < 3; ++round) {
+        const QByteArray blockString = lastBlockString();
+        QVERIFY(!blockString.isEmpty());
+        const auto proof = Pow::search(blockString, Difficulty, 0, 1'000'000);
+        QVERIFY(proof);
+        const QByteArray previousHash = Block::fromWire(blockString)->hash();
+        const Reply reply = post(u"/mine"_s, mineBody(*proof, u"miner-1\n"_s));
+        QCOMPARE(reply.status, 200);
+        QCOMPARE(reply.json.value(u"message"_s).toString(), u"New Block Forged"_s);
+        QCOMPARE(reply.json.value(u"index"_s).toInt(), round + 2);
+        QCOMPARE(reply.json.value(u"proof"_s).toInteger(), static_cast<qint64>(*proof));
+        QCOMPARE(reply.json.value(u"previous_hash"_s).toString().toLatin1(), previousHash);
+        QCOMPARE(reply.json.value(u"reward"_s).toInt(), 1);
+        const QJsonArray transactions = reply.json.value(u"transactions"_s).toArray();
+        QCOMPARE(transactions.size(), round == 0 ? 2 : 1);
+        const QJsonObject reward = transactions.last().toObject();
+        QCOMPARE(reward.value(u"sender"_s).toString(), u"0"_s);
+        QCOMPARE(reward.value(u"recipient"_s).toString(), u"miner-1"_s);   // trimmed
+        QCOMPARE(reward.value(u"amount"_s).toInt(), 1);
+        QCOMPARE(forged.size(), round + 1);
+        QCOMPARE(forged.last().at(0).value<Block>().index(), round + 2);
+
+        // The same proof again: someone (here, us) was first.
+        const Reply again = post(u"/mine"_s, mineBody(*proof, u"miner-2"_s));
+        QCOMPARE(again.status, 409);
+        QCOMPARE(again.json.value(u"message"_s).toString(),
+                 u"Stale proof: block %1 was already forged"_s.arg(round + 2));
+        QCOMPARE(again.json.value(u"stale"_s).toBool(), true);
+    }
+    const Reply chain = get(u"/chain"_s);
+    QCOMPARE(chain.json.value(u"length"_s).toInt(), 4);
+    std::vector<Block> blocks;
+    for (const QJsonValue &value : chain.json.value(u"chain"_s).toArray())
+        blocks.push_back(*Block::fromWire(QJsonDocument(value.toObject()).toJson()));
+    QString error;
+    QVERIFY2(Chain::verify(blocks, {0, Difficulty, Difficulty, Difficulty}, &error), qPrintable(error));
+    QVERIFY(m_server->chain().pendingTransactions().empty());
+    QCOMPARE(get(u"/last_block"_s).json.value(u"last_block"_s).toObject().value(u"index"_s).toInt(), 4);
+}
+
+void TestChainServer::restartKeepsChainAndPending()
+{
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"alice"_s)).status, 200);
+    QCOMPARE(post(u"/transactions/new"_s,
+                  "{\"sender\": \"a\", \"recipient\": \"b\", \"amount\": 1e-05}"_ba).status, 201);
+    const QByteArray chainBefore = get(u"/chain"_s).body;
+    const QByteArray lastBefore = get(u"/last_block"_s).body;
+    const QByteArray pendingBefore = CanonicalJson::dump(m_server->chain().pendingTransactions());
+    m_network->clearConnectionCache();
+    m_servers.clear();
+
+    ChainServer::Config config;
+    config.databasePath = m_dir->filePath(u"chain0.db"_s);
+    ChainServer *server = startServer(config);
+    QVERIFY(server);
+    QCOMPARE(get(u"/chain"_s, server->port()).body, chainBefore);
+    QCOMPARE(get(u"/last_block"_s, server->port()).body, lastBefore);
+    QCOMPARE(CanonicalJson::dump(server->chain().pendingTransactions()), pendingBefore);
+    QCOMPARE(pendingBefore, "[{\"amount\": 1e-05, \"recipient\": \"b\", \"sender\": \"a\"}]"_ba);
+}
+
+void TestChainServer::tamperedDatabaseIsRefused()
+{
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"alice"_s)).status, 200);
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"bob"_s)).status, 200);
+    m_network->clearConnectionCache();
+    m_servers.clear();
+    const QString path = m_dir->filePath(u"chain0.db"_s);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"tamper"_s);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(u"UPDATE blocks SET json = replace(json, '\"alice\"', '\"mallory\"')"
+                           " WHERE height = 2"_s));
+        QCOMPARE(query.numRowsAffected(), 1);
+    }
+    QSqlDatabase::removeDatabase(u"tamper"_s);
+
+    ChainServer::Config config;
+    config.databasePath = path;
+    config.difficulty = Difficulty;
+    ChainServer server(config);
+    QString error;
+    QVERIFY(!server.open(&error));
+    QVERIFY2(error.contains(u"fails verification: block 3 has previous_hash"_s), qPrintable(error));
+    QCOMPARE(server.errorString(), error);
+    QCOMPARE(server.listen(QHostAddress::LocalHost, 0), quint16(0));
+}
+
+void TestChainServer::firstValidProofWins_data()
+{
+    QTest::addColumn<bool>("differentProofs");
+    QTest::newRow("same proof") << false;
+    QTest::newRow("different proofs") << true;
+}
+
+void TestChainServer::firstValidProofWins()
+{
+    QFETCH(bool, differentProofs);
+    constexpr int Clients = 32;
+    const std::uint64_t first = validProof();
+    const std::uint64_t second = validProof(first + 1);
+    QVERIFY(second > first);
+    QSignalSpy forged(m_server, &ChainServer::blockForged);
+
+    std::vector<std::unique_ptr<HttpTestClient>> clients;
+    for (int i = 0; i < Clients; ++i)
+        clients.push_back(std::make_unique<HttpTestClient>(m_port));
+    for (const auto &client : clients)
+        QTRY_VERIFY_WITH_TIMEOUT(client->isConnected(), Wait);
+    // Every request is on the wire before the server reads any of them.
+    for (int i = 0; i < Clients; ++i) {
+        const std::uint64_t proof = differentProofs && i % 2 ? second : first;
+        clients[i]->send(HttpTestClient::request(
+            "POST"_ba, "/mine"_ba, mineBody(proof, u"miner-%1\n"_s.arg(i))));
+        clients[i]->socket().flush();
+    }
+    int ok = 0;
+    int stale = 0;
+    for (const auto &client : clients) {
+        QTRY_COMPARE_WITH_TIMEOUT(client->answers().size(), 1u, Wait);
+        const int status = client->answers().front().status;
+        ok += status == 200;
+        stale += status == 409;
+    }
+    QCOMPARE(ok, 1);
+    QCOMPARE(stale, Clients - 1);
+    QCOMPARE(forged.size(), 1);
+    QCOMPARE(m_server->chain().length(), 2);
+}
+
+void TestChainServer::bodyOverLimitIs413()
+{
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    const QByteArray body = "{\"id\": \"" + QByteArray(70'000, 'x') + "\", \"proof\": 1}";
+    client.send(HttpTestClient::request("POST"_ba, "/mine"_ba, body));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    const HttpTestClient::Answer answer = client.answers().front();
+    QCOMPARE(answer.status, 413);
+    QCOMPARE(answer.header("Connection"), "close"_ba);
+    QCOMPARE(answer.body,
+             "{\"message\": \"Request body of 70022 bytes is over the 65536-byte limit\"}"_ba);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    QCOMPARE(get(u"/last_block"_s).status, 200);   // still serving
+
+    // Exactly at the limit is read and judged on its content.
+    const QByteArray atLimit = "{\"id\": \"a\", \"proof\": 1" + QByteArray(65'536 - 23, ' ') + "}";
+    QCOMPARE(atLimit.size(), 65'536);
+    QCOMPARE(post(u"/mine"_s, atLimit).status, 400);
+}
+
+void TestChainServer::hugeAnnouncedLengthIs413WithoutBody()
+{
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    client.send("POST /mine HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000000\r\n\r\n"_ba);
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    QCOMPARE(client.answers().front().status, 413);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+}
+
+void TestChainServer::expectContinueGetsInterimAnswer()
+{
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    const QByteArray body = mineBody(invalidProof(), u"alice"_s);
+    client.send("POST /mine HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n\r\n");
+    QTRY_COMPARE_WITH_TIMEOUT(client.received(), "HTTP/1.1 100 Continue\r\n\r\n"_ba, Wait);
+    client.send(body);
+    QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("Invalid proof"), Wait);
+    QVERIFY(client.received().startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 Bad Request"));
+
+    // Over the limit with Expect: 413 at once, no 100.
+    HttpTestClient big(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(big.isConnected(), Wait);
+    big.send("POST /mine HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n"_ba);
+    QTRY_COMPARE_WITH_TIMEOUT(big.answers().size(), 1u, Wait);
+    QCOMPARE(big.answers().front().status, 413);
+    QVERIFY(!big.received().contains("100 Continue"));
+}
+
+void TestChainServer::garbageRequestIs400_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::newRow("word") << "GARBAGE\r\n\r\n"_ba;
+    QTest::newRow("no version") << "GET /last_block\r\n\r\n"_ba;
+    QTest::newRow("HTTP/2") << "GET /last_block HTTP/2.0\r\n\r\n"_ba;
+    QTest::newRow("TLS hello") << "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n"_ba;
+    QTest::newRow("binary no newline") << QByteArray("\x00\x01\x02\x03 \x04", 6);
+    QTest::newRow("bad header") << "GET /last_block HTTP/1.1\r\nno colon here\r\n\r\n"_ba;
+    QTest::newRow("bad length") << "POST /mine HTTP/1.1\r\nContent-Length: -5\r\n\r\n"_ba;
+    QTest::newRow("two lengths") << "POST /mine HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"_ba;
+}
+
+void TestChainServer::garbageRequestIs400()
+{
+    QFETCH(QByteArray, bytes);
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    client.send(bytes);
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    const HttpTestClient::Answer answer = client.answers().front();
+    QCOMPARE(answer.status, 400);
+    QCOMPARE(answer.header("Content-Type"), "application/json"_ba);
+    QVERIFY(QJsonDocument::fromJson(answer.body).object().contains(u"message"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    QCOMPARE(get(u"/last_block"_s).status, 200);
+}
+
+void TestChainServer::connectionCloseIsHonoured_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::newRow("Connection: close")
+        << "GET /last_block HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"_ba;
+    QTest::newRow("HTTP/1.0") << "GET /last_block HTTP/1.0\r\n\r\n"_ba;
+    QTest::newRow("HTTP/1.0 POST") << "POST /mine HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}"_ba;
+}
+
+void TestChainServer::connectionCloseIsHonoured()
+{
+    QFETCH(QByteArray, request);
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    client.send(request);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    QCOMPARE(client.answers().size(), 1u);
+    QVERIFY(client.answers().front().status == 200 || client.answers().front().status == 400);
+}
+
+void TestChainServer::keepAliveAndPipelining()
+{
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    // HTTP/1.0 asking for keep-alive stays open too.
+    client.send("GET /last_block HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"_ba);
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba)
+                + HttpTestClient::request("GET"_ba, "/nope"_ba)
+                + HttpTestClient::request("POST"_ba, "/mine"_ba, "[]"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 4u, Wait);
+    const std::vector<HttpTestClient::Answer> answers = client.answers();
+    QCOMPARE(answers[1].status, 200);
+    QCOMPARE(answers[2].status, 404);
+    QCOMPARE(answers[3].status, 400);
+    QVERIFY(client.isConnected());
+}
+
+void TestChainServer::slowRequestTimesOut()
+{
+    ChainServer::Config config;
+    config.requestTimeoutMs = 300;
+    ChainServer *server = startServer(config);
+    QVERIFY(server);
+    HttpTestClient client(server->port());
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    client.send("POST /mine HTTP/1.1\r\nContent-Length: 10\r\n\r\n{\"pro"_ba);   // and no more
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    QCOMPARE(client.answers().size(), 1u);
+    QCOMPARE(client.answers().front().status, 408);
+    QCOMPARE(get(u"/last_block"_s, server->port()).status, 200);
+}
+
+void TestChainServer::idleConnectionIsClosed()
+{
+    ChainServer::Config config;
+    config.idleTimeoutMs = 300;
+    ChainServer *server = startServer(config);
+    QVERIFY(server);
+    HttpTestClient client(server->port());
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    QCOMPARE(client.answers().size(), 1u);   // closed quietly
+
+    HttpTestClient silent(server->port());   // never sends a byte
+    QTRY_VERIFY_WITH_TIMEOUT(silent.isConnected(), Wait);
+    QTRY_VERIFY_WITH_TIMEOUT(silent.isClosed(), Wait);
+}
+
+void TestChainServer::connectionCapAnswers503()
+{
+    ChainServer::Config config;
+    config.maxConnections = 3;
+    ChainServer *server = startServer(config);
+    QVERIFY(server);
+    std::vector<std::unique_ptr<HttpTestClient>> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_unique<HttpTestClient>(server->port()));
+        QTRY_VERIFY_WITH_TIMEOUT(clients.back()->isConnected(), Wait);
+        clients.back()->send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+        QTRY_COMPARE_WITH_TIMEOUT(clients.back()->answers().size(), 1u, Wait);
+    }
+    HttpTestClient extra(server->port());
+    QTRY_COMPARE_WITH_TIMEOUT(extra.answers().size(), 1u, Wait);
+    QCOMPARE(extra.answers().front().status, 503);
+    QTRY_VERIFY_WITH_TIMEOUT(extra.isClosed(), Wait);
+
+    clients.front()->socket().disconnectFromHost();
+    clients.erase(clients.begin());
+    // The server notices the close asynchronously: a client refused meanwhile retries.
+    std::unique_ptr<HttpTestClient> next;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            if (!next || next->isClosed()) {
+                next = std::make_unique<HttpTestClient>(server->port());
+                next->send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+            }
+            return !next->answers().empty() && next->answers().front().status == 200;
+        }(),
+        Wait);
+    QCOMPARE(next->answers().size(), 1u);
+}
+
+void TestChainServer::serverKeepsServingAfterBadInput()
+{
+    const QList<QByteArray> bodies = {"{"_ba, "[]"_ba, "\xff\xff"_ba, "{\"proof\": -1, \"id\": \"a\"}"_ba};
+    for (int i = 0; i < 5; ++i) {
+        for (const QByteArray &body : bodies)
+            QCOMPARE(post(u"/mine"_s, body).status, 400);
+    }
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"alice"_s)).status, 200);
+}
+
+void TestChainServer::twoServersInOneProcess()
+{
+    ChainServer *other = startServer();
+    QVERIFY(other);
+    QVERIFY(other->port() != m_port);
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"alice"_s)).status, 200);
+    QCOMPARE(get(u"/chain"_s).json.value(u"length"_s).toInt(), 2);
+    QCOMPARE(get(u"/chain"_s, other->port()).json.value(u"length"_s).toInt(), 1);
+}
+
+void TestChainServer::requestServedReportsEachRequest()
+{
+    QSignalSpy served(m_server, &ChainServer::requestServed);
+    QCOMPARE(get(u"/last_block"_s).status, 200);
+    QCOMPARE(post(u"/mine"_s, "[]"_ba).status, 400);
+    QCOMPARE(get(u"/nope"_s).status, 404);
+    QCOMPARE(served.size(), 3);
+    QCOMPARE(served[0].at(0).toString(), u"GET"_s);
+    QCOMPARE(served[0].at(1).toString(), u"/last_block"_s);
+    QCOMPARE(served[0].at(2).toInt(), 200);
+    QVERIFY(served[0].at(3).toDouble() >= 0.0);
+    QCOMPARE(served[1].at(0).toString(), u"POST"_s);
+    QCOMPARE(served[1].at(2).toInt(), 400);
+    QCOMPARE(served[2].at(1).toString(), u"/nope"_s);
+    QCOMPARE(served[2].at(2).toInt(), 404);
+}
+
+void TestChainServer::listenFailureIsReported()
+{
+    ChainServer::Config config;
+    config.databasePath = m_dir->filePath(u"other.db"_s);
+    config.difficulty = Difficulty;
+    ChainServer server(config);
+    QString error;
+    QVERIFY(server.open(&error));
+    QCOMPARE(server.listen(QHostAddress::LocalHost, m_port), quint16(0));   // taken
+    QVERIFY2(server.errorString().contains(u"Cannot listen on 127.0.0.1 port %1"_s.arg(m_port)),
+             qPrintable(server.errorString()));
+    QCOMPARE(server.port(), quint16(0));
+}
+
+QTEST_GUILESS_MAIN(TestChainServer)
+#include "tst_chainserver.moc"

@@ -1,0 +1,269 @@
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "core/chainstore.h"
+#include "core/pow.h"
+
+using namespace Qt::StringLiterals;
+using Json = CanonicalJson::Json;
+
+class TestChainStore final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void emptyDatabaseGetsGenesis();
+    void blocksAndPendingSurviveReopen();
+    void appendClearsPending();
+    void refusesTamperedDatabase_data();
+    void refusesTamperedDatabase();
+    void refusesNonDatabaseFile();
+    void secondStoreOnSameFileIsRefused();
+    void storesWorkSideBySide();
+
+private:
+    static constexpr int Difficulty = 2;
+    QString dbPath() const { return m_dir->filePath(u"chain.db"_s); }
+    // A store holding genesis plus `blocks` mined blocks, closed again.
+    Chain populate(int blocks);
+    static void editDatabase(const QString &path, const QString &statement);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestChainStore::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+Chain TestChainStore::populate(int blocks)
+{
+    ChainStore store(dbPath());
+    QString error;
+    if (!store.open(&error))
+        qFatal("open: %s", qPrintable(error));
+    std::optional<Chain> chain = store.load(Difficulty, &error);
+    if (!chain)
+        qFatal("load: %s", qPrintable(error));
+    for (int i = 0; i < blocks; ++i) {
+        const Json transaction = Chain::transaction(u"alice"_s, u"bob"_s, i + 1);
+        if (!store.addPendingTransaction(transaction, &error))
+            qFatal("pending: %s", qPrintable(error));
+        chain->addTransaction(transaction);
+        const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
+        if (!proof)
+            qFatal("no proof found");
+        Block block = chain->forge(*proof, u"miner"_s, 1);
+        if (!store.appendBlock(block, Difficulty, &error))
+            qFatal("append: %s", qPrintable(error));
+        chain->append(std::move(block));
+    }
+    return *chain;
+}
+
+void TestChainStore::editDatabase(const QString &path, const QString &statement)
+{
+    const QString name = u"tst_chainstore_edit"_s;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY2(query.exec(statement), qPrintable(statement));
+        QVERIFY(query.numRowsAffected() > 0);
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+void TestChainStore::emptyDatabaseGetsGenesis()
+{
+    QString error;
+    QByteArray genesisHash;
+    {
+        ChainStore store(dbPath());
+        QVERIFY2(store.open(&error), qPrintable(error));
+        const std::optional<Chain> chain = store.load(Difficulty, &error);
+        QVERIFY2(chain, qPrintable(error));
+        QCOMPARE(chain->length(), 1);
+        QCOMPARE(chain->lastBlock().index(), 1);
+        QCOMPARE(chain->lastBlock().proof(), 100u);
+        genesisHash = chain->lastBlock().hash();
+    }
+    QVERIFY(QFile::exists(dbPath()));
+    ChainStore store(dbPath());
+    QVERIFY2(store.open(&error), qPrintable(error));
+    const std::optional<Chain> chain = store.load(Difficulty, &error);
+    QVERIFY2(chain, qPrintable(error));
+    QCOMPARE(chain->length(), 1);
+    QCOMPARE(chain->lastBlock().hash(), genesisHash);   // the same genesis, not a new one
+}
+
+void TestChainStore::blocksAndPendingSurviveReopen()
+{
+    const Chain written = populate(4);
+    {
+        ChainStore store(dbPath());
+        QString error;
+        QVERIFY(store.open(&error));
+        QVERIFY(store.addPendingTransaction(Chain::transaction(u"carol"_s, u"dave"_s, 2.5), &error));
+    }
+    ChainStore store(dbPath());
+    QString error;
+    QVERIFY2(store.open(&error), qPrintable(error));
+    // Loaded at a different difficulty: each stored block keeps the one it was checked at.
+    const std::optional<Chain> chain = store.load(5, &error);
+    QVERIFY2(chain, qPrintable(error));
+    QCOMPARE(chain->length(), 5);
+    QCOMPARE(chain->toWire(), written.toWire());
+    QVERIFY(chain->difficulties() == (std::vector<int>{0, 2, 2, 2, 2}));
+    QCOMPARE(chain->difficulty(), 5);
+    QCOMPARE(CanonicalJson::dump(chain->pendingTransactions()),
+             CanonicalJson::dump(Json::array({Chain::transaction(u"carol"_s, u"dave"_s, 2.5)})));
+    QCOMPARE(CanonicalJson::dump(chain->pendingTransactions()[0]["amount"]), QByteArray("2.5"));
+}
+
+void TestChainStore::appendClearsPending()
+{
+    populate(1);
+    ChainStore store(dbPath());
+    QString error;
+    QVERIFY(store.open(&error));
+    std::optional<Chain> chain = store.load(Difficulty, &error);
+    QVERIFY(chain);
+    QVERIFY(store.addPendingTransaction(Chain::transaction(u"a"_s, u"b"_s, 1), &error));
+    chain->addTransaction(Chain::transaction(u"a"_s, u"b"_s, 1));
+    const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
+    QVERIFY(proof);
+    const Block block = chain->forge(*proof, u"m"_s, 1);
+    QVERIFY2(store.appendBlock(block, Difficulty, &error), qPrintable(error));
+    store.close();
+    QVERIFY(store.open(&error));
+    chain = store.load(Difficulty, &error);
+    QVERIFY2(chain, qPrintable(error));
+    QCOMPARE(chain->length(), 3);
+    QVERIFY(chain->pendingTransactions().empty());
+    QCOMPARE(chain->lastBlock().transactions().size(), 2u);   // the transaction and the reward
+}
+
+void TestChainStore::refusesTamperedDatabase_data()
+{
+    QTest::addColumn<QString>("statement");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("middle block edited")
+        << u"UPDATE blocks SET json = replace(json, '\"recipient\": \"bob\"', "
+           "'\"recipient\": \"eve\"') WHERE height = 2"_s
+        << u"block 3 has previous_hash"_s;
+    QTest::newRow("last block edited")
+        << u"UPDATE blocks SET json = replace(json, '\"recipient\": \"miner\"', "
+           "'\"recipient\": \"eve\"') WHERE height = 4"_s
+        << u"the last block does not match its recorded hash"_s;
+    QTest::newRow("last block removed")
+        << u"DELETE FROM blocks WHERE height = 4"_s << u"records 4 blocks but holds 3"_s;
+    QTest::newRow("block removed in the middle")
+        << u"DELETE FROM blocks WHERE height = 2"_s << u"block 2 is missing"_s;
+    QTest::newRow("not canonical")
+        << u"UPDATE blocks SET json = replace(json, '\"index\": 3, ', '\"index\":3, ') "
+           "WHERE height = 3"_s
+        << u"block 3 is not in canonical form"_s;
+    QTest::newRow("not JSON")
+        << u"UPDATE blocks SET json = 'garbage' WHERE height = 3"_s << u"block 3: invalid JSON"_s;
+    QTest::newRow("difficulty lowered below its proof")
+        << u"UPDATE blocks SET difficulty = 9 WHERE height = 3"_s
+        << u"block 3 has proof"_s;
+    QTest::newRow("pending not an object")
+        << u"INSERT INTO pending (json) VALUES ('[1, 2]')"_s
+        << u"is not a JSON object"_s;
+    QTest::newRow("foreign format")
+        << u"UPDATE meta SET value = 'other' WHERE key = 'format'"_s << u"unknown format"_s;
+}
+
+void TestChainStore::refusesTamperedDatabase()
+{
+    QFETCH(QString, statement);
+    QFETCH(QString, expected);
+    populate(3);
+    {
+        ChainStore store(dbPath());   // one pending transaction, id 1
+        QString error;
+        QVERIFY(store.open(&error));
+        QVERIFY(store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1), &error));
+    }
+    editDatabase(dbPath(), statement);
+    QFile file(dbPath());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray before = file.readAll();
+    file.close();
+
+    ChainStore store(dbPath());
+    QString error;
+    const bool opened = store.open(&error);
+    if (opened) {
+        QVERIFY(!store.load(Difficulty, &error));
+        store.close();
+    }
+    QVERIFY2(error.contains(expected), qPrintable(error));
+    QVERIFY2(error.contains(dbPath()), qPrintable(error));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), before);   // refused, never "fixed"
+}
+
+void TestChainStore::refusesNonDatabaseFile()
+{
+    QFile file(dbPath());
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(4096, 'x'));
+    file.close();
+    ChainStore store(dbPath());
+    QString error;
+    QVERIFY(!store.open(&error));
+    QVERIFY2(error.contains(u"Cannot open chain database"_s), qPrintable(error));
+    QVERIFY2(error.contains(u"not a database"_s), qPrintable(error));
+    QVERIFY(!store.isOpen());
+
+    ChainStore folder(m_dir->path());
+    QVERIFY(!folder.open(&error));
+    QVERIFY2(error.contains(u"folder"_s), qPrintable(error));
+}
+
+void TestChainStore::secondStoreOnSameFileIsRefused()
+{
+    ChainStore first(dbPath());
+    QString error;
+    QVERIFY(first.open(&error));
+    QVERIFY(first.load(Difficulty, &error));
+    ChainStore second(dbPath());
+    const bool opened = second.open(&error);
+    if (opened)
+        QVERIFY(!second.load(Difficulty, &error));
+    QVERIFY2(error.contains(u"locked"_s), qPrintable(error));
+    first.close();
+    QVERIFY2(second.open(&error), qPrintable(error));
+    QVERIFY2(second.load(Difficulty, &error), qPrintable(error));
+}
+
+void TestChainStore::storesWorkSideBySide()
+{
+    ChainStore a(m_dir->filePath(u"a.db"_s));
+    ChainStore b(m_dir->filePath(u"b.db"_s));
+    QString error;
+    QVERIFY(a.open(&error));
+    QVERIFY(b.open(&error));
+    std::optional<Chain> chainA = a.load(Difficulty, &error);
+    std::optional<Chain> chainB = b.load(Difficulty, &error);
+    QVERIFY(chainA && chainB);
+    QVERIFY(a.addPendingTransaction(Chain::transaction(u"a"_s, u"b"_s, 1), &error));
+    a.close();
+    b.close();
+    QVERIFY(a.open(&error));
+    QVERIFY(b.open(&error));
+    QCOMPARE(a.load(Difficulty, &error)->pendingTransactions().size(), 1u);
+    QCOMPARE(b.load(Difficulty, &error)->pendingTransactions().size(), 0u);
+}
+
+QTEST_GUILESS_MAIN(TestChainStore)
+#include "tst_chainstore.moc"

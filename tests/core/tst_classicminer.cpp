@@ -1,0 +1,63 @@
+#include <QFile>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "core/chainserver.h"
+
+using namespace Qt::StringLiterals;
+
+// The classic wire format, proved by a miner written in Python the way the exercise's
+// miner is (tests/python/classic_miner.py) mining against our server.
+class TestClassicMiner final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void pythonMinerMinesOnOurServer();
+};
+
+void TestClassicMiner::pythonMinerMinesOnOurServer()
+{
+    const QString python = QStandardPaths::findExecutable(u"python3"_s);
+    if (python.isEmpty())
+        QSKIP("python3 is not installed: the classic miner test needs it");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile id(dir.filePath(u"my_id.txt"_s));
+    QVERIFY(id.open(QIODevice::WriteOnly));
+    id.write("classic-miner\n");
+    id.close();
+
+    ChainServer::Config config;
+    config.databasePath = dir.filePath(u"chain.db"_s);
+    config.difficulty = 3;
+    ChainServer server(config);
+    QString error;
+    QVERIFY2(server.open(&error), qPrintable(error));
+    const quint16 port = server.listen(QHostAddress::LocalHost, 0);
+    QVERIFY(port);
+
+    QProcess miner;
+    miner.setWorkingDirectory(dir.path());
+    miner.setProcessChannelMode(QProcess::MergedChannels);
+    miner.start(python, {QStringLiteral(BLOCKFORGE_SOURCE_DIR "/tests/python/classic_miner.py"),
+                         u"http://127.0.0.1:%1"_s.arg(port)});
+    QVERIFY(miner.waitForStarted(10'000));
+    // The server runs on this thread's event loop: wait by spinning it.
+    QTRY_VERIFY_WITH_TIMEOUT(miner.state() == QProcess::NotRunning, 30'000);
+    const QByteArray output = miner.readAll();
+    QVERIFY2(miner.exitStatus() == QProcess::NormalExit && miner.exitCode() == 0,
+             output.constData());
+    QVERIFY2(output.contains("200 New Block Forged"), output.constData());
+    QVERIFY2(output.contains("409 Stale proof: block 2 was already forged"), output.constData());
+    QVERIFY2(output.contains("Chain of 2 blocks verified"), output.constData());
+
+    QCOMPARE(server.chain().length(), 2);
+    const CanonicalJson::Json &reward = server.chain().lastBlock().transactions().back();
+    QCOMPARE(QString::fromStdString(reward.at("recipient").get<std::string>()), u"classic-miner"_s);
+}
+
+QTEST_GUILESS_MAIN(TestClassicMiner)
+#include "tst_classicminer.moc"
