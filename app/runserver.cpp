@@ -49,14 +49,24 @@ bool watchSignals(QCoreApplication &app)
     return ::sigaction(SIGINT, &action, nullptr) == 0 && ::sigaction(SIGTERM, &action, nullptr) == 0;
 }
 
-// Idle clients cost a descriptor each: use as many as the hard limit allows.
-void raiseDescriptorLimit()
+// Idle clients cost a descriptor each: use as many as the hard limit allows, and keep
+// the connection cap below it, since a server out of descriptors answers nobody.
+void fitDescriptorLimit(ChainServer::Config *config)
 {
+    constexpr rlim_t Reserve = 64;   // the database, its journal, the listener, stdio...
     rlimit limit = {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
     }
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < Reserve + 16)
+        config->maxConnections = 16;
+    else if (limit.rlim_cur != RLIM_INFINITY
+             && limit.rlim_cur - Reserve < static_cast<rlim_t>(config->maxConnections))
+        config->maxConnections = static_cast<int>(limit.rlim_cur - Reserve);
 }
 
 bool badValue(const char *option, const QString &value, const char *expected)
@@ -127,7 +137,7 @@ int runServer(QCoreApplication &app, const Options &options)
             return 1;
         }
     }
-    raiseDescriptorLimit();
+    fitDescriptorLimit(&config);
     if (!watchSignals(app)) {
         qCCritical(lcServer) << "Cannot watch SIGINT/SIGTERM";
         return 1;
@@ -148,9 +158,10 @@ int runServer(QCoreApplication &app, const Options &options)
         qCCritical(lcServer).noquote() << server.errorString();
         return 1;
     }
-    qCInfo(lcServer).noquote() << u"Serving a chain of %1 blocks at difficulty %2 on http://%3:%4/"_s
-                                      .arg(server.chain().length()).arg(config.difficulty)
-                                      .arg(address.toString()).arg(server.port());
+    qCInfo(lcServer).noquote()
+        << u"Serving a chain of %1 blocks at difficulty %2 on http://%3:%4/ (up to %5 connections)"_s
+               .arg(server.chain().length()).arg(config.difficulty)
+               .arg(address.toString()).arg(server.port()).arg(config.maxConnections);
     const int code = app.exec();
     server.close();
     return code;

@@ -19,8 +19,10 @@ class HttpListener;
 
 // The classic chain server (PROTOCOL.md) on QHttpServer: GET /last_block, GET /chain,
 // POST /mine, POST /transactions/new. Everything runs on the thread that owns it, from
-// its event loop, without blocking; several may run in one process. The first valid
-// proof for a block wins: a handler checks and commits in one go on that one thread.
+// its event loop; several may run in one process. The first valid proof for a block
+// wins: a handler checks and commits in one go on that one thread. The only wait is that
+// commit (SQLite with synchronous=FULL: one fsync, about a millisecond), since a block is
+// acknowledged only once it is durable.
 class ChainServer final : public QObject
 {
     Q_OBJECT

@@ -26,6 +26,7 @@ QByteArray reasonPhrase(int status)
     case 413: return "Payload Too Large";
     case 417: return "Expectation Failed";
     case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "Error";
     }
@@ -41,6 +42,34 @@ bool isToken(QByteArrayView text)
             return false;
     }
     return true;
+}
+
+// The methods QHttpServer's parser takes without dropping the connection unanswered.
+bool isKnownMethod(QByteArrayView method)
+{
+    for (const char *known : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"}) {
+        if (method == known)
+            return true;
+    }
+    return false;
+}
+
+// Visible ASCII only (RFC 3986 targets are percent-encoded).
+bool isVisibleAscii(QByteArrayView text)
+{
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u > 32 && u < 127;
+    });
+}
+
+// A header value: visible characters, spaces and tabs (RFC 9110, 5.5).
+bool isFieldValue(QByteArrayView text)
+{
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u == '\t' || (u >= 32 && u != 127);
+    });
 }
 
 // Whether a comma-separated header value lists token (case-insensitive).
@@ -75,7 +104,7 @@ private:
     void timedOut();
     void reject(int status, const QString &message);
     void closeAfterAnswers();
-    void startTimer(int ms) { m_timer->start(ms); }
+    void armTimer(int ms) { m_timer->start(ms); }
 
     QTcpSocket *m_socket = nullptr;                 // parent
     QPointer<HttpListener> m_listener;
@@ -100,7 +129,7 @@ HttpConnectionGuard::HttpConnectionGuard(QTcpSocket *socket, HttpListener *liste
     connect(m_timer, &QTimer::timeout, this, &HttpConnectionGuard::timedOut);
     // Connected before QHttpServer's own slot, so this one sees every chunk first.
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnectionGuard::readBytes);
-    startTimer(listener->m_limits.idleTimeoutMs);
+    armTimer(listener->m_limits.idleTimeoutMs);
 }
 
 HttpConnectionGuard::~HttpConnectionGuard()
@@ -130,7 +159,7 @@ void HttpConnectionGuard::readBytes()
             m_phase = Phase::Head;
             m_head.clear();
             ++m_sequence;
-            startTimer(m_listener->m_limits.requestTimeoutMs);
+            armTimer(m_listener->m_limits.requestTimeoutMs);
         }
         if (m_phase == Phase::Head) {
             qsizetype used = 0;
@@ -185,6 +214,11 @@ bool HttpConnectionGuard::takeHead(const char *data, qsizetype size, qsizetype *
     }
     m_head.truncate(end + endLength);
     *used = m_head.size() - before;
+    if (m_head.size() > m_listener->m_limits.maxHeaderBytes) {
+        reject(431, u"Request head is over the %1-byte limit"_s
+                        .arg(m_listener->m_limits.maxHeaderBytes));
+        return false;
+    }
     return examineHead();
 }
 
@@ -197,8 +231,16 @@ bool HttpConnectionGuard::examineHead()
         reject(400, u"Malformed request line"_s);
         return false;
     }
+    if (!isVisibleAscii(request[1])) {
+        reject(400, u"Malformed request target"_s);
+        return false;
+    }
     m_method = QString::fromLatin1(request[0]);
     m_path = QString::fromLatin1(request[1]);
+    if (!isKnownMethod(request[0])) {
+        reject(501, u"Method %1 is not implemented"_s.arg(m_method));
+        return false;
+    }
     const QByteArray &version = request[2];
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
         reject(400, u"Unsupported HTTP version \"%1\""_s.arg(QString::fromLatin1(version)));
@@ -218,6 +260,10 @@ bool HttpConnectionGuard::examineHead()
         }
         const QByteArray name = line.first(colon).toLower();
         const QByteArray value = line.sliced(colon + 1).trimmed();
+        if (!isFieldValue(value)) {
+            reject(400, u"Malformed value in header line %1"_s.arg(i + 1));
+            return false;
+        }
         if (name == "content-length") {
             bool ok = false;
             const qint64 parsed = value.toLongLong(&ok);
@@ -272,7 +318,7 @@ void HttpConnectionGuard::completeRequest()
 {
     m_phase = Phase::Idle;
     m_head.clear();
-    startTimer(m_listener->m_limits.idleTimeoutMs);
+    armTimer(m_listener->m_limits.idleTimeoutMs);
     if (m_closeAfter) {
         m_phase = Phase::Closing;
         closeAfterAnswers();
@@ -286,7 +332,7 @@ void HttpConnectionGuard::closeAfterAnswers()
         if (m_listener && m_listener->m_httpServer)
             disconnect(m_socket, &QTcpSocket::readyRead, m_listener->m_httpServer, nullptr);
         m_socket->disconnectFromHost();
-        startTimer(LingerMs);
+        armTimer(LingerMs);
     }, Qt::QueuedConnection);
 }
 
@@ -299,7 +345,7 @@ void HttpConnectionGuard::timedOut()
             m_socket->abort();   // not even reading its answers
         else
             m_socket->disconnectFromHost();
-        startTimer(LingerMs);
+        armTimer(LingerMs);
         m_phase = Phase::Closing;
         break;
     case Phase::Head:
@@ -308,7 +354,10 @@ void HttpConnectionGuard::timedOut()
                         .arg(m_listener->m_limits.requestTimeoutMs));
         break;
     case Phase::Closing:
+        // Also reclaims a socket QHttpServer let go of (it drops all its connections
+        // to a socket its parser rejects).
         m_socket->abort();
+        m_socket->deleteLater();
         break;
     }
 }
@@ -331,7 +380,7 @@ void HttpConnectionGuard::reject(int status, const QString &message)
                 ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
         });
     m_socket->readAll();
-    startTimer(LingerMs);
+    armTimer(LingerMs);
     if (m_listener)
         emit m_listener->requestRejected(m_method, m_path, status);
 }

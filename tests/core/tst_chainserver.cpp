@@ -60,8 +60,8 @@ private slots:
     void bodyOverLimitIs413();
     void hugeAnnouncedLengthIs413WithoutBody();
     void expectContinueGetsInterimAnswer();
-    void garbageRequestIs400_data();
-    void garbageRequestIs400();
+    void garbageRequestIsAnswered_data();
+    void garbageRequestIsAnswered();
     void connectionCloseIsHonoured_data();
     void connectionCloseIsHonoured();
     void keepAliveAndPipelining();
@@ -72,6 +72,7 @@ private slots:
     void twoServersInOneProcess();
     void requestServedReportsEachRequest();
     void listenFailureIsReported();
+    void closeStopsAndOpenResumes();
 
 private:
     ChainServer *startServer(ChainServer::Config config = {});
@@ -534,28 +535,42 @@ void TestChainServer::expectContinueGetsInterimAnswer()
     QVERIFY(!big.received().contains("100 Continue"));
 }
 
-void TestChainServer::garbageRequestIs400_data()
+void TestChainServer::garbageRequestIsAnswered_data()
 {
     QTest::addColumn<QByteArray>("bytes");
-    QTest::newRow("word") << "GARBAGE\r\n\r\n"_ba;
-    QTest::newRow("no version") << "GET /last_block\r\n\r\n"_ba;
-    QTest::newRow("HTTP/2") << "GET /last_block HTTP/2.0\r\n\r\n"_ba;
-    QTest::newRow("TLS hello") << "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n"_ba;
-    QTest::newRow("binary no newline") << QByteArray("\x00\x01\x02\x03 \x04", 6);
-    QTest::newRow("bad header") << "GET /last_block HTTP/1.1\r\nno colon here\r\n\r\n"_ba;
-    QTest::newRow("bad length") << "POST /mine HTTP/1.1\r\nContent-Length: -5\r\n\r\n"_ba;
-    QTest::newRow("two lengths") << "POST /mine HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"_ba;
+    QTest::addColumn<int>("status");
+    QTest::newRow("word") << "GARBAGE\r\n\r\n"_ba << 400;
+    QTest::newRow("no version") << "GET /last_block\r\n\r\n"_ba << 400;
+    QTest::newRow("HTTP/2") << "GET /last_block HTTP/2.0\r\n\r\n"_ba << 400;
+    QTest::newRow("TLS hello") << "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n"_ba << 400;
+    QTest::newRow("binary no newline") << QByteArray("\x00\x01\x02\x03 \x04", 6) << 400;
+    QTest::newRow("control in target") << "GET /last\x01block HTTP/1.1\r\n\r\n"_ba << 400;
+    QTest::newRow("bad header") << "GET /last_block HTTP/1.1\r\nno colon here\r\n\r\n"_ba << 400;
+    QTest::newRow("control in header") << "GET /last_block HTTP/1.1\r\nX-A: b\x01c\r\n\r\n"_ba
+                                       << 400;
+    QTest::newRow("bad length") << "POST /mine HTTP/1.1\r\nContent-Length: -5\r\n\r\n"_ba << 400;
+    QTest::newRow("two lengths")
+        << "POST /mine HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"_ba << 400;
+    QTest::newRow("chunked")
+        << "POST /mine HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"_ba << 411;
+    QTest::newRow("odd expectation")
+        << "POST /mine HTTP/1.1\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}"_ba << 417;
+    QTest::newRow("lowercase method") << "get /last_block HTTP/1.1\r\n\r\n"_ba << 501;
+    QTest::newRow("unknown method") << "BREW /last_block HTTP/1.1\r\n\r\n"_ba << 501;
+    QTest::newRow("head too large")
+        << "GET /last_block HTTP/1.1\r\nX-Big: " + QByteArray(20'000, 'a') + "\r\n\r\n" << 431;
 }
 
-void TestChainServer::garbageRequestIs400()
+void TestChainServer::garbageRequestIsAnswered()
 {
     QFETCH(QByteArray, bytes);
+    QFETCH(int, status);
     HttpTestClient client(m_port);
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
     client.send(bytes);
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
     const HttpTestClient::Answer answer = client.answers().front();
-    QCOMPARE(answer.status, 400);
+    QCOMPARE(answer.status, status);
     QCOMPARE(answer.header("Content-Type"), "application/json"_ba);
     QVERIFY(QJsonDocument::fromJson(answer.body).object().contains(u"message"_s));
     QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
@@ -716,6 +731,27 @@ void TestChainServer::listenFailureIsReported()
     QVERIFY2(server.errorString().contains(u"Cannot listen on 127.0.0.1 port %1"_s.arg(m_port)),
              qPrintable(server.errorString()));
     QCOMPARE(server.port(), quint16(0));
+}
+
+void TestChainServer::closeStopsAndOpenResumes()
+{
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"alice"_s)).status, 200);
+    HttpTestClient open(m_port);   // a connection open while the server closes
+    QTRY_VERIFY_WITH_TIMEOUT(open.isConnected(), Wait);
+    m_network->clearConnectionCache();
+    m_server->close();
+    QCOMPARE(m_server->port(), quint16(0));
+    QTRY_VERIFY_WITH_TIMEOUT(open.isClosed(), Wait);
+    HttpTestClient refused(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(refused.isClosed(), Wait);
+    QCOMPARE(m_server->listen(QHostAddress::LocalHost, 0), quint16(0));   // not open
+
+    QString error;
+    QVERIFY2(m_server->open(&error), qPrintable(error));
+    m_port = m_server->listen(QHostAddress::LocalHost, 0);
+    QVERIFY(m_port);
+    QCOMPARE(get(u"/chain"_s).json.value(u"length"_s).toInt(), 2);
+    QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"bob"_s)).status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestChainServer)
