@@ -357,8 +357,9 @@ void TestMainWindow::htmlMessageShowsLiterally()
 
 void TestMainWindow::garbageServerLeavesWindowUsable()
 {
+    static const char Garbage[] = "\x00\xff garbage <html><body>nonsense</body></html>\r\n\r\n";
     FakeHttpServer server([](const QByteArray &, const QByteArray &) {
-        return QByteArray("\x00\xff garbage <html><body>nonsense</body></html>\r\n\r\n", 52);
+        return QByteArray(Garbage, sizeof(Garbage) - 1);
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     FakeHttpServer htmlServer([](const QByteArray &, const QByteArray &) {
@@ -451,15 +452,16 @@ void TestMainWindow::guiLatencyWhileAllCoresMine()
     QElapsedTimer clock;
     clock.start();
     qint64 expectedNs = 0;
+    QObject context;   // destroyed first: drops a probe still queued at the end
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     probe.setInterval(IntervalMs);
-    connect(&probe, &QTimer::timeout, this, [&] {
+    connect(&probe, &QTimer::timeout, &context, [&] {
         const qint64 firedNs = clock.nsecsElapsed();
         if (expectedNs > 0)
             timerLateMs.push_back(std::max<qint64>(0, firedNs - expectedNs) / 1e6);
         expectedNs = firedNs + IntervalMs * 1000000LL;
-        QMetaObject::invokeMethod(this, [&, firedNs] {
+        QMetaObject::invokeMethod(&context, [&, firedNs] {
             queueMs.push_back((clock.nsecsElapsed() - firedNs) / 1e6);
         }, Qt::QueuedConnection);
     });
