@@ -93,14 +93,16 @@ std::optional<QString> readConfig(const Options &options, Miner::Config *config)
         const QUrl url = QUrl::fromUserInput(parser.value(options.url));
         if (!url.isValid() || url.host().isEmpty()
             || (url.scheme() != u"http"_s && url.scheme() != u"https"_s))
-            return u"--url: '%1' is not an http:// or https:// URL"_s.arg(parser.value(options.url));
+            return u"--url: '%1' is not an http:// or https:// URL"_s.arg(
+                parser.value(options.url));
         config->serverUrl = url;
     }
     if (parser.isSet(options.threads)) {
         bool ok = false;
         const int threads = parser.value(options.threads).toInt(&ok);
         if (!ok || threads < 1 || threads > MaxThreads)
-            return u"--threads: '%1' is not a number from 1 to %2"_s.arg(parser.value(options.threads))
+            return u"--threads: '%1' is not a number from 1 to %2"_s
+                .arg(parser.value(options.threads))
                 .arg(MaxThreads);
         config->threads = threads;
     }
@@ -183,7 +185,7 @@ int runMiner(QCoreApplication &app, const Options &options)
                                  .arg(QString::fromLatin1(last.hash().left(12))));
                      });
     QObject::connect(&miner, &Miner::searchAbandoned, &miner, [](qint64 index) {
-        say(u"Block %1 was forged by someone else: dropping that work"_s.arg(index));
+        say(u"The server's last block changed: dropping the work on block %1"_s.arg(index));
     });
     QObject::connect(&miner, &Miner::proofFound, &miner,
                      [](quint64 proof, double seconds, quint64 attempts) {

@@ -324,7 +324,8 @@ void Miner::handleWork(QNetworkReply *reply, bool poll)
                 if (d && *d >= 0 && *d <= Pow::MaxDifficulty) {
                     difficulty = static_cast<int>(*d);
                 } else {
-                    problem = u"\"difficulty\" is not an integer from 0 to %1"_s.arg(Pow::MaxDifficulty);
+                    problem = u"\"difficulty\" is not an integer from 0 to %1"_s.arg(
+                        Pow::MaxDifficulty);
                     block.reset();
                 }
             }
@@ -337,7 +338,8 @@ void Miner::handleWork(QNetworkReply *reply, bool poll)
         if (poll) {
             // Keep searching the work we have; ask again after the back-off.
             const int delay = std::max(m_config.pollIntervalMs, nextBackoff());
-            emit errorOccurred(u"GET /last_block: %1; asking again in %2"_s.arg(problem, seconds(delay)));
+            emit errorOccurred(
+                u"GET /last_block: %1; asking again in %2"_s.arg(problem, seconds(delay)));
             schedulePoll(delay);
         } else {
             retryLater(u"GET /last_block"_s, problem);
@@ -437,8 +439,9 @@ void Miner::handleMine(QNetworkReply *reply)
     }
     const QString message = QString::fromStdString((*json)["message"].get<std::string>());
     const bool ok = answer.status >= 200 && answer.status <= 299;
-    const bool stale = answer.status == 409
-        || (json->contains("stale") && (*json)["stale"].is_boolean() && (*json)["stale"].get<bool>())
+    const bool staleFlag = json->contains("stale") && (*json)["stale"].is_boolean()
+        && (*json)["stale"].get<bool>();
+    const bool stale = answer.status == 409 || staleFlag
         || message.contains(u"stale"_s, Qt::CaseInsensitive);
     std::optional<qint64> reward;
     if (json->contains("reward"))

@@ -108,7 +108,9 @@ quint64 ProofSearch::start(const Work &work)
     m_clock.start();
     m_threads.reserve(static_cast<std::size_t>(m_threadCount));
     for (int i = 0; i < m_threadCount; ++i) {
-        QThread *thread = QThread::create([this, work, generation] { this->work(work, generation); });
+        QThread *thread = QThread::create([this, work, generation] {
+            this->work(work, generation);
+        });
         thread->setObjectName(u"ProofSearch-%1"_s.arg(i));
         m_threads.emplace_back(thread);
         thread->start();
@@ -174,7 +176,8 @@ void ProofSearch::work(const Work &work, quint64 generation)
 {
     applyPriority(m_priority);
     while (m_control.running.load(std::memory_order_relaxed)) {
-        const std::uint64_t first = m_control.next.fetch_add(m_chunkSize, std::memory_order_relaxed);
+        const std::uint64_t first =
+            m_control.next.fetch_add(m_chunkSize, std::memory_order_relaxed);
         if (first > Pow::MaxProof)
             break;   // the whole range is taken
         const SearchResult r = m_engine.search(work.midstate, work.difficulty, first, m_chunkSize);
@@ -184,8 +187,9 @@ void ProofSearch::work(const Work &work, quint64 generation)
         bool wasRunning = true;   // the first finder wins; the others drop out
         if (m_control.running.compare_exchange_strong(wasRunning, false)) {
             const quint64 proof = *r.proof;
-            QMetaObject::invokeMethod(this, [this, generation, proof] { finish(generation, proof); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, generation, proof] { finish(generation, proof); },
+                Qt::QueuedConnection);
         }
         break;
     }
@@ -193,8 +197,9 @@ void ProofSearch::work(const Work &work, quint64 generation)
     if (m_control.live.fetch_sub(1) == 1) {
         bool wasRunning = true;
         if (m_control.running.compare_exchange_strong(wasRunning, false)) {
-            QMetaObject::invokeMethod(this, [this, generation] { finish(generation, std::nullopt); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, generation] { finish(generation, std::nullopt); },
+                Qt::QueuedConnection);
         }
     }
 }

@@ -130,7 +130,7 @@ void TestRunMiner::minesPrintsAndSummarizesOnSigint()
     idFile("  zoe\n");
     QProcess process;
     start(process, {u"--url"_s, u"127.0.0.1:%1"_s.arg(port), u"--threads"_s, u"1"_s,
-                    u"--priority"_s, u"idle"_s});
+                    u"--priority"_s, u"normal"_s});
     // The server runs on this thread: wait with the event loop running (QTRY).
     QByteArray out;
     auto has = [&](const char *text) {
@@ -147,7 +147,7 @@ void TestRunMiner::minesPrintsAndSummarizesOnSigint()
     const QString text = QString::fromUtf8(out);
 
     QVERIFY2(text.contains(u"id \"zoe\", engine "_s), qPrintable(text));
-    QVERIFY(text.contains(u", 1 thread, priority idle"_s));
+    QVERIFY(text.contains(u", 1 thread, priority normal"_s));
     QVERIFY(text.contains(u"Mining block 2 (difficulty 5, last block 1 "_s));
     QVERIFY(QRegularExpression(u"Proof \\d+ found in [0-9.]+ s after \\d+ attempts"_s)
                 .match(text).hasMatch());

@@ -167,6 +167,7 @@ private slots:
     void idFileErrors_data();
     void idFileErrors();
     void minesOneBlockAndSendsTrimmedId();
+    void difficultyDefaultsToSix();
     void toleratesMisbehavingServer();
     void classifiesMineAnswers_data();
     void classifiesMineAnswers();
@@ -270,6 +271,21 @@ void TestMiner::minesOneBlockAndSendsTrimmedId()
     QVERIFY(Pow::validProof(genesis.blockString(), proof, 3));
 }
 
+void TestMiner::difficultyDefaultsToSix()
+{
+    ScriptedServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const Block genesis = genesisAt(1732435207.0);
+    server.defaults["/last_block"] = json(200, "{\"last_block\": " + genesis.toWire() + "}");
+    Miner miner(fastConfig(server.url(), writeId(m_dir, "kim")));
+    QSignalSpy started(&miner, &Miner::searchStarted);
+    QVERIFY(miner.start());
+    QVERIFY(started.wait(WaitMs));
+    QCOMPARE(started[0][2].toInt(), Pow::DefaultDifficulty);
+    QCOMPARE(miner.difficulty(), 6);
+    miner.stop();
+}
+
 void TestMiner::toleratesMisbehavingServer()
 {
     ScriptedServer server;
@@ -301,8 +317,10 @@ void TestMiner::toleratesMisbehavingServer()
     const QStringList got = messages(errors);
     QCOMPARE(got.size(), 8);
     auto expect = [&got](int i, const QString &part) {
-        return got.at(i).contains(part) ? true
-                                        : (qWarning("error %d: %s", i, qPrintable(got.at(i))), false);
+        if (got.at(i).contains(part))
+            return true;
+        qWarning("error %d: %s", i, qPrintable(got.at(i)));
+        return false;
     };
     QVERIFY(expect(0, u"GET /last_block: HTTP 500: <html><body><h1>Internal Server Error"_s));
     QVERIFY(expect(0, u"retrying in 0.02 s"_s));
@@ -452,6 +470,7 @@ void TestMiner::stopMidSearchIsPrompt()
     QVERIFY(!miner.isRunning());
     QCOMPARE(miner.hashRate(), 0.0);
     const quint64 attempts = miner.attempts();
+    QTest::qWait(100);   // a poll sent just before stop() may still be arriving
     const qsizetype requests = server.requests.size();
     QTest::qWait(300);   // no more polls, no more hashing
     QCOMPARE(server.requests.size(), requests);

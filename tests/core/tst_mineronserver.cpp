@@ -77,6 +77,8 @@ Miner::Config TestMinerOnServer::config(const QString &id, int threads) const
     config.serverUrl = QUrl(u"http://127.0.0.1:%1"_s.arg(m_port));
     config.idFile = path;
     config.threads = threads;
+    // Normal: on a loaded CI machine, nice 10 workers could starve and time out.
+    config.priority = ProofSearch::Priority::Normal;
     config.pollIntervalMs = 50;
     config.requestTimeoutMs = 5000;
     config.firstBackoffMs = 50;
@@ -104,8 +106,8 @@ void TestMinerOnServer::coinsMatchServerRewards()
     QSignalSpy errors(&miner, &Miner::errorOccurred);
     QVERIFY(miner.start());
     // Stop between rounds (no /mine in flight), so both sides count the same blocks.
-    QTRY_VERIFY_WITH_TIMEOUT(miner.acceptedCount() >= 5 && miner.state() != Miner::State::Submitting,
-                             WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        miner.acceptedCount() >= 5 && miner.state() != Miner::State::Submitting, WaitMs);
     miner.stop();
 
     QCOMPARE(errors.size(), 0);

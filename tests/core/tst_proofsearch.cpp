@@ -17,6 +17,9 @@ namespace
 {
 constexpr int Unfindable = 30;   // leading zero hex digits: never found in a test's time
 constexpr int WaitMs = 20000;
+constexpr int NiceField = 19;
+constexpr int PolicyField = 41;
+constexpr int SchedIdle = 5;   // SCHED_IDLE
 // A stop must not hang: generous, since CI shares two cores (this is not a speed test).
 constexpr qint64 StopBoundMs = 2000;
 
@@ -47,8 +50,9 @@ int osThreadCount()
     return count;
 }
 
-// Nice values of this process's threads whose name starts with prefix (Linux).
-QList<int> niceOfThreads(const QString &prefix)
+// A /proc stat field (19: nice, 41: scheduling policy) of this process's threads
+// whose name starts with prefix (Linux).
+QList<int> statOfThreads(const QString &prefix, int field)
 {
     QList<int> nices;
     const QDir tasks(u"/proc/self/task"_s);
@@ -62,7 +66,7 @@ QList<int> niceOfThreads(const QString &prefix)
         // Fields after the ")" closing the name: state is field 3, nice is field 19.
         const QByteArray line = stat.readAll();
         const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-        nices << fields.value(19 - 3).toInt();
+        nices << fields.value(field - 3).toInt();
     }
     return nices;
 }
@@ -73,7 +77,7 @@ int currentNice()
     if (!stat.open(QIODevice::ReadOnly))
         return 0;
     const QByteArray line = stat.readAll();
-    return line.mid(line.lastIndexOf(')') + 2).split(' ').value(19 - 3).toInt();
+    return line.mid(line.lastIndexOf(')') + 2).split(' ').value(NiceField - 3).toInt();
 }
 }
 
@@ -89,7 +93,7 @@ private slots:
     void restartDropsOldGeneration();
     void destructorJoinsThreads();
     void exhaustedRangeIsReported();
-    void lowPriorityNicesWorkers();
+    void prioritiesApplyToWorkers();
     void priorityNames();
     void chunkIsBounded();
 };
@@ -233,7 +237,7 @@ void TestProofSearch::exhaustedRangeIsReported()
     QVERIFY(!search.isRunning());
 }
 
-void TestProofSearch::lowPriorityNicesWorkers()
+void TestProofSearch::prioritiesApplyToWorkers()
 {
 #ifndef Q_OS_LINUX
     QSKIP("thread nice values are read from /proc");
@@ -242,14 +246,22 @@ void TestProofSearch::lowPriorityNicesWorkers()
         QSKIP("this process already runs at nice 10 or more");
     ProofSearch search(Engines::best(), 2, ProofSearch::Priority::Low);
     search.start(workFor(BlockString, Unfindable));
-    QTRY_COMPARE_WITH_TIMEOUT(niceOfThreads(u"ProofSearch-"_s), (QList<int>{10, 10}), WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(statOfThreads(u"ProofSearch-"_s, NiceField), (QList<int>{10, 10}),
+                              WaitMs);
     QCOMPARE(currentNice() < 10, true);   // the caller's thread keeps its priority
     search.stop();
 
+    ProofSearch idle(Engines::best(), 2, ProofSearch::Priority::Idle);
+    idle.start(workFor(BlockString, Unfindable));
+    QTRY_COMPARE_WITH_TIMEOUT(statOfThreads(u"ProofSearch-"_s, PolicyField),
+                              (QList<int>{SchedIdle, SchedIdle}), WaitMs);
+    idle.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(statOfThreads(u"ProofSearch-"_s, PolicyField), QList<int>{}, WaitMs);
+
     ProofSearch normal(Engines::best(), 1, ProofSearch::Priority::Normal);
     normal.start(workFor(BlockString, Unfindable));
-    QTRY_COMPARE_WITH_TIMEOUT(niceOfThreads(u"ProofSearch-"_s), (QList<int>{currentNice()}),
-                              WaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(statOfThreads(u"ProofSearch-"_s, NiceField),
+                              (QList<int>{currentNice()}), WaitMs);
 #endif
 }
 
