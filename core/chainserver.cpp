@@ -136,12 +136,12 @@ quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
         delete listener;
         return 0;
     }
-    listener->setHttpServer(m_http);
     connect(listener, &HttpListener::requestRejected, this,
             [this](const QString &method, const QString &path, int status) {
                 emit requestServed(method, path, status, 0.0);
             });
     m_http->bind(listener);   // reparents it to m_http
+    listener->setHttpServer(m_http);
     m_listener = listener;
     m_port = listener->serverPort();
     qCInfo(lcServer) << "Listening on" << address.toString() << "port" << m_port;
@@ -204,9 +204,14 @@ void ChainServer::registerRoutes()
         emit requestServed(method, path, static_cast<int>(status),
                            static_cast<double>(timer.nsecsElapsed()) / 1e6);
     });
+    // Say what HttpListener does with the connection: closed after this answer, or kept
+    // open for an HTTP/1.0 client that asked (such clients close unless told).
     m_http->afterRequest([](QHttpServerResponse &&response, const QHttpServerRequest &request) {
-        if (request.value("connection"_ba).toLower().contains("close"))
+        const QByteArray connection = request.value("connection"_ba).toLower();
+        if (connection.contains("close"))
             response.setHeader("Connection"_ba, "close"_ba);
+        else if (connection.contains("keep-alive"))
+            response.setHeader("Connection"_ba, "keep-alive"_ba);
         return std::move(response);
     });
 }

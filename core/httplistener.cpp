@@ -16,6 +16,8 @@ using namespace Qt::StringLiterals;
 namespace
 {
 constexpr int LingerMs = 2000;   // how long a rejected client may go on sending
+// Answers a client may leave unread while it keeps sending requests, before it is cut off.
+constexpr qint64 MaxUnsentBytes = 1 << 20;
 
 QByteArray reasonPhrase(int status)
 {
@@ -23,6 +25,7 @@ QByteArray reasonPhrase(int status)
     case 400: return "Bad Request";
     case 408: return "Request Timeout";
     case 411: return "Length Required";
+    case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
     case 417: return "Expectation Failed";
     case 431: return "Request Header Fields Too Large";
@@ -85,6 +88,11 @@ bool listsToken(QByteArrayView value, QByteArrayView token)
 
 // Follows one connection's byte stream just far enough to find each request's head and
 // the end of its body, and steps in where QHttpServer 6.4 would not. A child of the socket.
+//
+// QHttpServer 6.4 takes one request per readyRead and emits readyRead again for the rest,
+// so bytes unread at one emission may be old. The guard has a slot before QHttpServer's
+// (readBytes: what is new, and judge it) and one after (afterServer: how far QHttpServer
+// got, so what is answered), and counts stream offsets between the two.
 class HttpConnectionGuard final : public QObject
 {
     Q_OBJECT
@@ -94,16 +102,21 @@ public:
     HttpConnectionGuard(QTcpSocket *socket, HttpListener *listener);
     ~HttpConnectionGuard() override;
 
+    // Connects afterServer(); call once QHttpServer has connected its own slot.
+    void followServer();
+
 private:
-    enum class Phase { Idle, Head, Body, Closing };
+    enum class Phase { Idle, Head, Body, Finishing, Closing };
 
     void readBytes();
+    void afterServer();
     bool takeHead(const char *data, qsizetype size, qsizetype *used);
     bool examineHead();
     void completeRequest();
     void timedOut();
-    void reject(int status, const QString &message);
-    void closeAfterAnswers();
+    void reject(int status, const QString &message, bool withBody = true,
+                const QByteArray &extraHeaders = QByteArray());
+    void cutOffServer();
     void armTimer(int ms) { m_timer->start(ms); }
 
     QTcpSocket *m_socket = nullptr;                 // parent
@@ -114,8 +127,11 @@ private:
     QString m_method;
     QString m_path;
     qint64 m_bodyLeft = 0;
-    quint64 m_sequence = 0;   // requests seen on this connection
-    bool m_closeAfter = false;
+    qint64 m_seen = 0;            // stream bytes judged so far
+    qint64 m_unreadAfter = 0;     // bytes QHttpServer left unread at its last turn
+    qint64 m_closeAt = -1;        // close once QHttpServer has read this far
+    bool m_closeAfter = false;    // the current request asks to close after its answer
+    bool m_wantsContinue = false; // the current request waits for "100 Continue"
 };
 
 HttpConnectionGuard::HttpConnectionGuard(QTcpSocket *socket, HttpListener *listener)
@@ -138,17 +154,68 @@ HttpConnectionGuard::~HttpConnectionGuard()
         --m_listener->m_connections;
 }
 
+void HttpConnectionGuard::followServer()
+{
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnectionGuard::afterServer);
+}
+
+void HttpConnectionGuard::afterServer()
+{
+    if (m_phase == Phase::Closing)
+        return;
+    // Within a transaction (a partial request) QHttpServer has read all it was given.
+    m_unreadAfter = m_socket->bytesAvailable();
+    const qint64 read = m_seen - m_unreadAfter;
+    if (m_closeAt >= 0 && read >= m_closeAt) {
+        // The request that asked to close has been answered.
+        m_phase = Phase::Closing;
+        cutOffServer();
+        m_socket->disconnectFromHost();
+        armTimer(LingerMs);
+        return;
+    }
+    if (m_wantsContinue && m_phase == Phase::Body && m_unreadAfter == 0) {
+        // QHttpServer is inside this request, so every earlier one is answered.
+        m_wantsContinue = false;
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+}
+
+void HttpConnectionGuard::cutOffServer()
+{
+    if (m_listener && m_listener->m_httpServer)
+        disconnect(m_socket, &QTcpSocket::readyRead, m_listener->m_httpServer, nullptr);
+}
+
 void HttpConnectionGuard::readBytes()
 {
     if (m_phase == Phase::Closing) {
         m_socket->readAll();   // a rejected client still sending: drop it
         return;
     }
-    // QHttpServer reads everything it is given, so what is unread is new.
-    const QByteArray data = m_socket->peek(m_socket->bytesAvailable());
+    if (m_socket->bytesToWrite() > MaxUnsentBytes) {
+        // Pipelining without reading the answers: they would pile up in memory.
+        qCWarning(lcServer) << "Dropping a client that does not read its answers:"
+                            << m_socket->peerAddress();
+        m_phase = Phase::Closing;
+        cutOffServer();
+        m_socket->abort();
+        m_socket->deleteLater();
+        return;
+    }
+    // What QHttpServer left unread at its last turn was judged already.
+    const qint64 available = m_socket->bytesAvailable();
+    const qint64 fresh = available - m_unreadAfter;
+    m_unreadAfter = available;
+    if (fresh <= 0)
+        return;
+    const QByteArray data = m_socket->peek(available).right(fresh);
     const char *p = data.constData();
     qsizetype left = data.size();
-    while (left > 0 && m_phase != Phase::Closing) {
+    m_seen += left;
+    if (m_phase == Phase::Finishing)
+        return;   // requests after one that closes the connection are not answered
+    while (left > 0 && m_phase != Phase::Closing && m_phase != Phase::Finishing) {
         if (m_phase == Phase::Idle) {
             // Empty lines between requests are allowed (RFC 9112, 2.2).
             if (*p == '\r' || *p == '\n') {
@@ -158,7 +225,6 @@ void HttpConnectionGuard::readBytes()
             }
             m_phase = Phase::Head;
             m_head.clear();
-            ++m_sequence;
             armTimer(m_listener->m_limits.requestTimeoutMs);
         }
         if (m_phase == Phase::Head) {
@@ -178,6 +244,8 @@ void HttpConnectionGuard::readBytes()
                 completeRequest();
         }
     }
+    if (m_phase == Phase::Finishing)
+        m_closeAt = m_seen - left;   // the end of the request that closes
 }
 
 // Adds bytes to the request head; examines it once complete. False when the
@@ -241,6 +309,12 @@ bool HttpConnectionGuard::examineHead()
         reject(501, u"Method %1 is not implemented"_s.arg(m_method));
         return false;
     }
+    if (request[0] == "HEAD") {
+        // QHttpServer would answer HEAD with a body, which a client takes for the next answer.
+        reject(405, u"Method HEAD is not allowed on %1"_s.arg(m_path), false,
+               "Allow: GET, POST\r\n"_ba);
+        return false;
+    }
     const QByteArray &version = request[2];
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
         reject(400, u"Unsupported HTTP version \"%1\""_s.arg(QString::fromLatin1(version)));
@@ -302,44 +376,23 @@ bool HttpConnectionGuard::examineHead()
         return true;
     }
     m_phase = Phase::Body;
-    if (!expect.isEmpty()) {
-        // Answer after QHttpServer had its turn with this chunk, so the interim answer
-        // follows the answers to earlier pipelined requests; not once the body is in.
-        const quint64 sequence = m_sequence;
-        QMetaObject::invokeMethod(this, [this, sequence] {
-            if (m_phase == Phase::Body && m_sequence == sequence)
-                m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-        }, Qt::QueuedConnection);
-    }
+    m_wantsContinue = !expect.isEmpty();
     return true;
 }
 
 void HttpConnectionGuard::completeRequest()
 {
-    m_phase = Phase::Idle;
+    m_phase = m_closeAfter ? Phase::Finishing : Phase::Idle;
     m_head.clear();
+    m_wantsContinue = false;
     armTimer(m_listener->m_limits.idleTimeoutMs);
-    if (m_closeAfter) {
-        m_phase = Phase::Closing;
-        closeAfterAnswers();
-    }
-}
-
-void HttpConnectionGuard::closeAfterAnswers()
-{
-    // QHttpServer answers a complete request within this readyRead; close after that.
-    QMetaObject::invokeMethod(this, [this] {
-        if (m_listener && m_listener->m_httpServer)
-            disconnect(m_socket, &QTcpSocket::readyRead, m_listener->m_httpServer, nullptr);
-        m_socket->disconnectFromHost();
-        armTimer(LingerMs);
-    }, Qt::QueuedConnection);
 }
 
 void HttpConnectionGuard::timedOut()
 {
     switch (m_phase) {
     case Phase::Idle:
+    case Phase::Finishing:
         qCDebug(lcServer) << "Closing idle connection from" << m_socket->peerAddress();
         if (m_socket->bytesToWrite() > 0)
             m_socket->abort();   // not even reading its answers
@@ -362,13 +415,13 @@ void HttpConnectionGuard::timedOut()
     }
 }
 
-void HttpConnectionGuard::reject(int status, const QString &message)
+void HttpConnectionGuard::reject(int status, const QString &message, bool withBody,
+                                 const QByteArray &extraHeaders)
 {
     qCDebug(lcServer) << "Rejecting a request from" << m_socket->peerAddress() << status << message;
     m_phase = Phase::Closing;
-    if (m_listener && m_listener->m_httpServer)
-        disconnect(m_socket, &QTcpSocket::readyRead, m_listener->m_httpServer, nullptr);
-    m_socket->write(HttpListener::errorAnswer(status, message, true));
+    cutOffServer();
+    m_socket->write(HttpListener::errorAnswer(status, message, withBody, extraHeaders));
     m_socket->flush();
     // Half-close and drain for a while, so the client reads the answer rather than a
     // reset caused by the body it is still sending.
@@ -394,14 +447,33 @@ HttpListener::HttpListener(const Limits &limits, QObject *parent)
 
 HttpListener::~HttpListener() = default;
 
-QByteArray HttpListener::errorAnswer(int status, const QString &message, bool close)
+void HttpListener::setHttpServer(QObject *httpServer)
+{
+    m_httpServer = httpServer;
+    // Connected after QHttpServer's own slot (bind()), so this runs once it has taken the
+    // new sockets and connected to them.
+    connect(this, &QTcpServer::newConnection, this, &HttpListener::followNewConnections,
+            Qt::UniqueConnection);
+}
+
+void HttpListener::followNewConnections()
+{
+    for (const QPointer<HttpConnectionGuard> &guard : std::as_const(m_unfollowed)) {
+        if (guard)
+            guard->followServer();
+    }
+    m_unfollowed.clear();
+}
+
+QByteArray HttpListener::errorAnswer(int status, const QString &message, bool withBody,
+                                     const QByteArray &extraHeaders)
 {
     const QByteArray body = CanonicalJson::dump(
         CanonicalJson::Json{{"message", message.toStdString()}});
     return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
         + "\r\nContent-Type: application/json\r\nContent-Length: "
-        + QByteArray::number(body.size()) + (close ? "\r\nConnection: close" : "")
-        + "\r\n\r\n" + body;
+        + QByteArray::number(body.size()) + "\r\nConnection: close\r\n" + extraHeaders + "\r\n"
+        + (withBody ? body : QByteArray());
 }
 
 void HttpListener::incomingConnection(qintptr descriptor)
@@ -416,12 +488,12 @@ void HttpListener::incomingConnection(qintptr descriptor)
         qCWarning(lcServer) << "Refusing a connection: already" << m_connections << "open";
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(LingerMs, socket, [socket] { socket->abort(); });
-        socket->write(errorAnswer(503, u"Too many open connections"_s, true));
+        socket->write(errorAnswer(503, u"Too many open connections"_s));
         socket->disconnectFromHost();
         emit requestRejected(QString(), QString(), 503);
         return;
     }
-    new HttpConnectionGuard(socket, this);
+    m_unfollowed.append(new HttpConnectionGuard(socket, this));
     addPendingConnection(socket);
 }
 

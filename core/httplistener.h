@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QPointer>
 #include <QTcpServer>
 
@@ -13,7 +14,11 @@
 // - "Connection: close" or HTTP/1.0 without keep-alive: closed after the answer;
 // - a request not complete within requestTimeoutMs: 408 JSON, closed; a connection idle
 //   for idleTimeoutMs: closed;
-// - more than maxConnections open: 503 JSON, closed.
+// - HEAD (QHttpServer would send a body): 405 head only, closed;
+// - more than maxConnections open: 503 JSON, closed;
+// - a client that keeps sending requests while over 1 MiB of its answers is unread: cut.
+class HttpConnectionGuard;
+
 class HttpListener final : public QTcpServer
 {
     Q_OBJECT
@@ -32,14 +37,16 @@ public:
     explicit HttpListener(const Limits &limits, QObject *parent = nullptr);
     ~HttpListener() override;
 
-    // The QHttpServer this listener is bound to: it is cut off from a connection
-    // this listener answers itself.
-    void setHttpServer(QObject *httpServer) { m_httpServer = httpServer; }
+    // The QHttpServer this listener is bound to: it is cut off from a connection this
+    // listener answers itself. Call after QHttpServer::bind(this).
+    void setHttpServer(QObject *httpServer);
     const Limits &limits() const { return m_limits; }
     int connectionCount() const { return m_connections; }
 
-    // A complete HTTP answer with a {"message": ...} JSON body.
-    static QByteArray errorAnswer(int status, const QString &message, bool close);
+    // A complete HTTP answer with a {"message": ...} JSON body (only announced when
+    // withBody is false, as for HEAD), and "Connection: close".
+    static QByteArray errorAnswer(int status, const QString &message, bool withBody = true,
+                                  const QByteArray &extraHeaders = QByteArray());
 
 signals:
     // An answer given here rather than by QHttpServer (method and path may be empty).
@@ -51,7 +58,10 @@ protected:
 private:
     friend class HttpConnectionGuard;
 
+    void followNewConnections();
+
     Limits m_limits;
     QPointer<QObject> m_httpServer;
+    QList<QPointer<HttpConnectionGuard>> m_unfollowed;   // taken by QHttpServer next
     int m_connections = 0;
 };

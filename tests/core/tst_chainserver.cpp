@@ -65,9 +65,12 @@ private slots:
     void connectionCloseIsHonoured_data();
     void connectionCloseIsHonoured();
     void keepAliveAndPipelining();
+    void pipelinedCloseAnswersEarlierRequests();
+    void pipelinedExpectContinueComesInOrder();
     void slowRequestTimesOut();
     void idleConnectionIsClosed();
     void connectionCapAnswers503();
+    void clientNotReadingIsDropped();
     void serverKeepsServingAfterBadInput();
     void twoServersInOneProcess();
     void requestServedReportsEachRequest();
@@ -557,6 +560,7 @@ void TestChainServer::garbageRequestIsAnswered_data()
         << "POST /mine HTTP/1.1\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}"_ba << 417;
     QTest::newRow("lowercase method") << "get /last_block HTTP/1.1\r\n\r\n"_ba << 501;
     QTest::newRow("unknown method") << "BREW /last_block HTTP/1.1\r\n\r\n"_ba << 501;
+    QTest::newRow("HEAD") << "HEAD /last_block HTTP/1.1\r\n\r\n"_ba << 405;
     QTest::newRow("head too large")
         << "GET /last_block HTTP/1.1\r\nX-Big: " + QByteArray(20'000, 'a') + "\r\n\r\n" << 431;
 }
@@ -568,12 +572,19 @@ void TestChainServer::garbageRequestIsAnswered()
     HttpTestClient client(m_port);
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
     client.send(bytes);
-    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
-    const HttpTestClient::Answer answer = client.answers().front();
-    QCOMPARE(answer.status, status);
-    QCOMPARE(answer.header("Content-Type"), "application/json"_ba);
-    QVERIFY(QJsonDocument::fromJson(answer.body).object().contains(u"message"_s));
     QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    if (bytes.startsWith("HEAD ")) {
+        // The answer to HEAD announces a body but does not send it.
+        QVERIFY(client.received().startsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
+        QVERIFY(client.received().contains("\r\nAllow: GET, POST\r\n"));
+        QVERIFY(client.received().endsWith("\r\n\r\n"));
+    } else {
+        QCOMPARE(client.answers().size(), 1u);
+        const HttpTestClient::Answer answer = client.answers().front();
+        QCOMPARE(answer.status, status);
+        QCOMPARE(answer.header("Content-Type"), "application/json"_ba);
+        QVERIFY(QJsonDocument::fromJson(answer.body).object().contains(u"message"_s));
+    }
     QCOMPARE(get(u"/last_block"_s).status, 200);
 }
 
@@ -604,6 +615,7 @@ void TestChainServer::keepAliveAndPipelining()
     // HTTP/1.0 asking for keep-alive stays open too.
     client.send("GET /last_block HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"_ba);
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    QCOMPARE(client.answers().front().header("Connection"), "keep-alive"_ba);
     client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba)
                 + HttpTestClient::request("GET"_ba, "/nope"_ba)
                 + HttpTestClient::request("POST"_ba, "/mine"_ba, "[]"_ba));
@@ -612,6 +624,43 @@ void TestChainServer::keepAliveAndPipelining()
     QCOMPARE(answers[1].status, 200);
     QCOMPARE(answers[2].status, 404);
     QCOMPARE(answers[3].status, 400);
+    QVERIFY(client.isConnected());
+}
+
+void TestChainServer::pipelinedCloseAnswersEarlierRequests()
+{
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    const QByteArray body = "{\"sender\": \"a\", \"recipient\": \"b\", \"amount\": 1}"_ba;
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba)
+                + HttpTestClient::request("POST"_ba, "/transactions/new"_ba, body)
+                + HttpTestClient::request("GET"_ba, "/chain"_ba, QByteArray(), "Connection: close\r\n"_ba)
+                + HttpTestClient::request("GET"_ba, "/last_block"_ba));   // after the close
+    QTRY_VERIFY_WITH_TIMEOUT(client.isClosed(), Wait);
+    const std::vector<HttpTestClient::Answer> answers = client.answers();
+    QCOMPARE(answers.size(), 3u);
+    QCOMPARE(answers[0].status, 200);
+    QCOMPARE(answers[1].status, 201);
+    QCOMPARE(answers[2].status, 200);
+    QCOMPARE(answers[2].header("Connection"), "close"_ba);
+    QVERIFY(answers[2].body.startsWith("{\"chain\": "));
+    QCOMPARE(m_server->chain().pendingTransactions().size(), 1u);
+}
+
+void TestChainServer::pipelinedExpectContinueComesInOrder()
+{
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    const QByteArray body = mineBody(invalidProof(), u"alice"_s);
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba)
+                + "POST /mine HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(client.received().endsWith("HTTP/1.1 100 Continue\r\n\r\n"), Wait);
+    QCOMPARE(client.answers().size(), 2u);   // the GET's answer came first
+    QCOMPARE(client.answers()[0].status, 200);
+    QCOMPARE(client.answers()[1].status, 100);
+    client.send(body);
+    QTRY_VERIFY_WITH_TIMEOUT(client.received().endsWith("{\"message\": \"Invalid proof\"}"), Wait);
     QVERIFY(client.isConnected());
 }
 
@@ -680,6 +729,26 @@ void TestChainServer::connectionCapAnswers503()
         }(),
         Wait);
     QCOMPARE(next->answers().size(), 1u);
+}
+
+void TestChainServer::clientNotReadingIsDropped()
+{
+    for (int i = 0; i < 20; ++i)   // a /chain answer of some 5 KB
+        QCOMPARE(post(u"/mine"_s, mineBody(validProof(), u"miner-with-a-long-name-%1"_s.arg(i))).status, 200);
+    QTcpSocket client;
+    client.setReadBufferSize(1024);   // reads nothing more: the kernel buffers fill up
+    client.connectToHost(QHostAddress::LocalHost, m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::ConnectedState, Wait);
+    QByteArray burst;
+    for (int i = 0; i < 200; ++i)
+        burst += HttpTestClient::request("GET"_ba, "/chain"_ba);
+    // Some 30 MB of answers are asked for, a burst at a time, and none is read.
+    for (int i = 0; i < 30 && client.state() == QAbstractSocket::ConnectedState; ++i) {
+        client.write(burst);
+        QTest::qWait(20);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::UnconnectedState, Wait);
+    QCOMPARE(get(u"/last_block"_s).status, 200);
 }
 
 void TestChainServer::serverKeepsServingAfterBadInput()
