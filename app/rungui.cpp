@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <optional>
 
 #include <QApplication>
 #include <QIcon>
@@ -23,36 +24,47 @@ int badOption(const QString &message)
 }
 
 // The window's defaults from the command line (--url, --threads, --id-file, --engine):
-// they override the saved settings, and the window saves what it then uses.
+// they override the saved settings, and the window saves what it then uses. Every
+// value is checked before any is applied, so a bad command line changes nothing.
 std::optional<QString> applyOptions(const Options &options, Settings &settings)
 {
     const QCommandLineParser &parser = options.parser;
+    std::optional<QString> url;
+    std::optional<int> threads;
+    std::optional<QString> idFile;
+    std::optional<QString> engine;
     if (parser.isSet(options.url)) {
-        const QUrl url = QUrl::fromUserInput(parser.value(options.url));
-        if (!url.isValid() || url.host().isEmpty()
-            || (url.scheme() != u"http"_s && url.scheme() != u"https"_s))
+        const QUrl value = QUrl::fromUserInput(parser.value(options.url));
+        if (!value.isValid() || value.host().isEmpty()
+            || (value.scheme() != u"http"_s && value.scheme() != u"https"_s))
             return u"--url: '%1' is not an http:// or https:// URL"_s.arg(parser.value(options.url));
-        settings.setServerUrl(url.toString());
+        url = value.toString();
     }
     if (parser.isSet(options.threads)) {
         bool ok = false;
-        const int threads = parser.value(options.threads).toInt(&ok);
-        if (!ok || threads < 1 || threads > Settings::MaxThreads)
+        threads = parser.value(options.threads).toInt(&ok);
+        if (!ok || *threads < 1 || *threads > Settings::MaxThreads)
             return u"--threads: '%1' is not a number from 1 to %2"_s.arg(parser.value(options.threads))
                 .arg(Settings::MaxThreads);
-        settings.setThreads(threads);
     }
     if (parser.isSet(options.idFile)) {
-        if (parser.value(options.idFile).isEmpty())
+        idFile = parser.value(options.idFile);
+        if (idFile->isEmpty())
             return u"--id-file: the path is empty"_s;
-        settings.setIdFile(parser.value(options.idFile));
     }
     if (parser.isSet(options.engine)) {
-        const QString name = parser.value(options.engine);
-        if (name != Settings::autoEngine() && !Engines::find(name))
-            return u"--engine: '%1' is not available here (see --engines)"_s.arg(name);
-        settings.setEngine(name);
+        engine = parser.value(options.engine);
+        if (*engine != Settings::autoEngine() && !Engines::find(*engine))
+            return u"--engine: '%1' is not available here (see --engines)"_s.arg(*engine);
     }
+    if (url)
+        settings.setServerUrl(*url);
+    if (threads)
+        settings.setThreads(*threads);
+    if (idFile)
+        settings.setIdFile(*idFile);
+    if (engine)
+        settings.setEngine(*engine);
     return std::nullopt;
 }
 
