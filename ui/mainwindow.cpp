@@ -266,6 +266,7 @@ QWidget *MainWindow::createServerGroup()
     m_serverStateLabel->setTextFormat(Qt::PlainText);
     m_serverStateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_serverStateLabel->setWordWrap(true);
+    m_serverStateLabel->setAccessibleName(u"Local chain server state"_s);
 
     auto *row = new QHBoxLayout;
     auto *portLabel = new QLabel(u"&Port:"_s, group);
@@ -306,6 +307,12 @@ QWidget *MainWindow::createStatsGroup()
         palette.setColor(QPalette::WindowText, value);
         label->setPalette(palette);
     };
+    m_coinsLabel->setAccessibleName(u"Coins earned"_s);
+    m_hashRateLabel->setAccessibleName(u"Hash rate"_s);
+    m_elapsedLabel->setAccessibleName(u"Elapsed time of the current search"_s);
+    m_acceptedLabel->setAccessibleName(u"Accepted blocks"_s);
+    m_staleLabel->setAccessibleName(u"Stale proofs"_s);
+    m_rejectedLabel->setAccessibleName(u"Rejected proofs"_s);
     color(m_acceptedLabel, QColor(0x1b, 0x7f, 0x3b));
     color(m_staleLabel, QColor(0x9a, 0x67, 0x00));
     color(m_rejectedLabel, QColor(0xb3, 0x26, 0x1e));
@@ -352,6 +359,7 @@ QWidget *MainWindow::createLogGroup()
     m_log = new ResponseLog(group);
     m_log->setObjectName(u"responseLog"_s);
     m_log->setMinimumHeight(120);
+    m_log->setAccessibleName(u"Server responses"_s);
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_log);
     return group;
