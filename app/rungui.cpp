@@ -37,14 +37,16 @@ std::optional<QString> applyOptions(const Options &options, Settings &settings)
         const QUrl value = QUrl::fromUserInput(parser.value(options.url));
         if (!value.isValid() || value.host().isEmpty()
             || (value.scheme() != u"http"_s && value.scheme() != u"https"_s))
-            return u"--url: '%1' is not an http:// or https:// URL"_s.arg(parser.value(options.url));
+            return u"--url: '%1' is not an http:// or https:// URL"_s.arg(
+                parser.value(options.url));
         url = value.toString();
     }
     if (parser.isSet(options.threads)) {
         bool ok = false;
         threads = parser.value(options.threads).toInt(&ok);
         if (!ok || *threads < 1 || *threads > Settings::MaxThreads)
-            return u"--threads: '%1' is not a number from 1 to %2"_s.arg(parser.value(options.threads))
+            return u"--threads: '%1' is not a number from 1 to %2"_s
+                .arg(parser.value(options.threads))
                 .arg(Settings::MaxThreads);
     }
     if (parser.isSet(options.idFile)) {

@@ -538,7 +538,8 @@ bool MainWindow::saveMinerId()
     if (Miner::readId(path) == id)
         return true;
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write((id + u'\n').toUtf8()) < 0 || !file.commit()) {
+    const QByteArray bytes = (id + u'\n').toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
         showError(u"Cannot save the miner id to \"%1\": %2"_s.arg(path, file.errorString()));
         return false;
     }

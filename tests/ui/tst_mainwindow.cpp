@@ -128,7 +128,10 @@ private:
         return digits.toLongLong();
     }
     QString logText() const { return child<QPlainTextEdit>(u"responseLog"_s)->toPlainText(); }
-    void clickStartStop() { QTest::mouseClick(child<QPushButton>(u"startStopButton"_s), Qt::LeftButton); }
+    void clickStartStop()
+    {
+        QTest::mouseClick(child<QPushButton>(u"startStopButton"_s), Qt::LeftButton);
+    }
     void enableLocalServer(int difficulty);
 
     std::unique_ptr<QTemporaryDir> m_dir;
