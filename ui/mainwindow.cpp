@@ -720,10 +720,8 @@ bool MainWindow::setLocalServerEnabled(bool enabled)
             m_server = std::move(server);
             m_remoteUrl = m_urlEdit->text().trimmed();
             m_urlEdit->setText(localServerUrl().toString());
-            if (!m_shownBlock) {
-                m_shownBlock = m_server->chain().lastBlock();
-                m_blockChanged = true;
-            }
+            m_shownBlock = m_server->chain().lastBlock();
+            m_blockChanged = true;
             showInfo(u"Local chain server running at %1 (difficulty %2, %3 blocks, database %4)"_s
                          .arg(localServerUrl().toString())
                          .arg(config.difficulty)
@@ -734,11 +732,14 @@ bool MainWindow::setLocalServerEnabled(bool enabled)
         m_server->close();
         m_server.reset();
         m_urlEdit->setText(m_remoteUrl);
-        showInfo(u"Local chain server stopped"_s);
+        showInfo(wasMining ? u"Local chain server stopped, and mining with it"_s
+                           : u"Local chain server stopped"_s);
     }
     updateServerControls();
     updateMiningControls();
-    if (wasMining)
+    // Turning the server on moves the miner onto it; turning it off leaves the
+    // miner stopped rather than sending it to another server unasked.
+    if (wasMining && (enabled || !ok))
         startMining();
     return ok;
 }

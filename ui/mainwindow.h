@@ -48,7 +48,8 @@ public:
     bool isMining() const;
 
     // Starts or stops the embedded chain server; false (with the reason in the log)
-    // when it cannot start. While on, the miner mines on it.
+    // when it cannot start. While on, the miner mines on it: turning it on while
+    // mining moves the miner onto it, turning it off stops the miner too.
     bool setLocalServerEnabled(bool enabled);
     bool isLocalServerRunning() const { return m_server != nullptr; }
     QUrl localServerUrl() const;

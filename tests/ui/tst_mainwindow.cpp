@@ -103,6 +103,7 @@ private slots:
     void opensWithAllParts();
     void remembersSettingsAndId();
     void minesOnEmbeddedServer();
+    void serverActionMovesMinerOntoIt();
     void shortcutStartsAndStops();
     void htmlMessageShowsLiterally();
     void garbageServerLeavesWindowUsable();
@@ -316,10 +317,46 @@ void TestMainWindow::minesOnEmbeddedServer()
     clickStartStop();
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
 
-    // Turning the server off gives the URL field back.
-    QVERIFY(m_window->setLocalServerEnabled(false));
+    // Turning the server off while mining stops the miner and gives the URL back.
+    clickStartStop();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->isMining(), WaitMs);
+    QTest::mouseClick(child<QCheckBox>(u"localServerCheck"_s), Qt::LeftButton, {},
+                      QPoint(8, child<QCheckBox>(u"localServerCheck"_s)->height() / 2));
+    QVERIFY(!m_window->isLocalServerRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
     QVERIFY(!child<QCheckBox>(u"localServerCheck"_s)->isChecked());
+    QVERIFY(!child<QAction>(u"localServerAction"_s)->isChecked());
     QCOMPARE(child<QLineEdit>(u"nodeUrlEdit"_s)->text(), Settings::defaultServerUrl());
+    QVERIFY(text(u"localServerStateLabel"_s).contains(u"Not running"_s));
+}
+
+void TestMainWindow::serverActionMovesMinerOntoIt()
+{
+    // Mining on a server that is down, then the menu action turns the local server
+    // on: the miner moves onto it and earns there.
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+    const quint16 closedPort = closed.serverPort();
+    closed.close();
+    m_settings->setServerDifficulty(2);
+    createWindow();
+    child<QLineEdit>(u"minerIdEdit"_s)->setText(u"ivan"_s);
+    child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"http://127.0.0.1:%1"_s.arg(closedPort));
+    clickStartStop();
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"refused"_s, Qt::CaseInsensitive), WaitMs);
+
+    child<QAction>(u"localServerAction"_s)->trigger();
+    QVERIFY(m_window->isLocalServerRunning());
+    QVERIFY(child<QCheckBox>(u"localServerCheck"_s)->isChecked());
+    QVERIFY(m_window->isMining());
+    QTRY_VERIFY_WITH_TIMEOUT(number(u"coinsLabel"_s) >= 1, WaitMs);
+    clickStartStop();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+
+    // The remote URL typed before is what the settings keep.
+    m_window->saveSettings();
+    QCOMPARE(m_settings->serverUrl(), u"http://127.0.0.1:%1"_s.arg(closedPort));
+    QVERIFY(m_settings->serverEnabled());
 }
 
 void TestMainWindow::shortcutStartsAndStops()
