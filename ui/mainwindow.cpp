@@ -898,7 +898,11 @@ void MainWindow::refreshView()
         if (m_server)
             updateServerControls();
     }
+    // The title shows the state in the task bar too.
+    const QString title = isMining() ? u"blockforge \u2014 mining, %1 coins"_s.arg(coins)
+                                     : u"blockforge"_s;
+    if (windowTitle() != title)
+        setWindowTitle(title);
     if (m_tray)
-        m_tray->setToolTip(u"blockforge: %1, %2 coins"_s.arg(
-            isMining() ? u"mining"_s : u"stopped"_s).arg(coins));
+        m_tray->setToolTip(title);
 }

@@ -287,6 +287,8 @@ void TestMainWindow::minesOnEmbeddedServer()
                               WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 3, WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(number(u"coinsLabel"_s) >= 3, WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->windowTitle().startsWith(u"blockforge \u2014 mining, "_s),
+                             WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(number(u"lastBlockIndex"_s) >= 3, WaitMs);
     QCOMPARE(text(u"lastBlockHash"_s).size(), 64);
     QCOMPARE(text(u"lastBlockPreviousHash"_s).size(), 64);
@@ -306,6 +308,7 @@ void TestMainWindow::minesOnEmbeddedServer()
     QTRY_COMPARE_WITH_TIMEOUT(child<QPushButton>(u"startStopButton"_s)->text(), u"Start Mining"_s,
                               StopWithinMs);
     QTRY_COMPARE_WITH_TIMEOUT(text(u"hashRateLabel"_s), u"0 H/s"_s, StopWithinMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->windowTitle(), u"blockforge"_s, StopWithinMs);
     QVERIFY(child<QLineEdit>(u"minerIdEdit"_s)->isEnabled());
     const qint64 coins = number(u"coinsLabel"_s);
     QTest::qWait(3 * MainWindow::RefreshIntervalMs);
