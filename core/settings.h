@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+
+#include <QByteArray>
+#include <QString>
+
+class QSettings;
+
+// Every persistent setting of blockforge, with its key and default, behind typed
+// getters and setters (qBittorrent's SettingValue idea without the singleton). The
+// default store is QSettings' native one for the organization and application names
+// set in app/ (~/.config/blockforge/blockforge.conf); tests pass a file path.
+class Settings
+{
+    Q_DISABLE_COPY_MOVE(Settings)
+
+public:
+    static constexpr int DefaultServerPort = 5000;
+    static constexpr int DefaultServerDifficulty = 6;
+    static constexpr int MaxThreads = 1024;
+
+    // An empty path uses the native store; otherwise an INI file at filePath.
+    explicit Settings(const QString &filePath = {});
+    ~Settings();
+
+    QString fileName() const;   // where the settings are stored
+    void sync();                // writes pending changes now
+
+    // The miner.
+    QString serverUrl() const;                  // "Miner/ServerUrl"
+    void setServerUrl(const QString &url);
+    QString idFile() const;                     // "Miner/IdFile"
+    void setIdFile(const QString &path);
+    int threads() const;                        // "Miner/Threads", 1..MaxThreads
+    void setThreads(int threads);
+    QString engine() const;                     // "Miner/Engine", "auto" = the fastest
+    void setEngine(const QString &name);
+
+    // The local chain server run inside the window.
+    bool serverEnabled() const;                 // "Server/Enabled"
+    void setServerEnabled(bool enabled);
+    int serverPort() const;                     // "Server/Port", 0 = any free port
+    void setServerPort(int port);
+    int serverDifficulty() const;               // "Server/Difficulty"
+    void setServerDifficulty(int difficulty);
+    QString serverDatabasePath() const;         // "Server/DatabasePath"
+    void setServerDatabasePath(const QString &path);
+
+    // The window.
+    QByteArray windowGeometry() const;          // "Window/Geometry"
+    void setWindowGeometry(const QByteArray &geometry);
+    QByteArray windowState() const;             // "Window/State"
+    void setWindowState(const QByteArray &state);
+
+    static QString defaultServerUrl();
+    static QString defaultIdFile();
+    static int defaultThreads();
+    static QString autoEngine();                // "auto"
+    static QString defaultDatabasePath();       // chain.db in the app data folder
+
+private:
+    std::unique_ptr<QSettings> m_settings;
+};

@@ -1,0 +1,135 @@
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include "core/settings.h"
+
+using namespace Qt::StringLiterals;
+
+// Settings: every key's default, typed round trips through a real INI file, and
+// out-of-range or junk values falling back to the defaults.
+class TestSettings final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void defaults();
+    void roundTrip();
+    void junkFallsBackToDefaults();
+    void keysAreTheDocumentedOnes();
+
+private:
+    QString path() const { return m_dir.filePath(u"settings.ini"_s); }
+
+    QTemporaryDir m_dir;
+};
+
+void TestSettings::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(m_dir.isValid());
+}
+
+void TestSettings::defaults()
+{
+    const Settings settings(m_dir.filePath(u"empty.ini"_s));
+    QCOMPARE(settings.serverUrl(), u"http://127.0.0.1:5000"_s);
+    QCOMPARE(settings.idFile(), u"my_id.txt"_s);
+    QCOMPARE(settings.threads(), std::max(1, QThread::idealThreadCount()));
+    QCOMPARE(settings.engine(), u"auto"_s);
+    QCOMPARE(settings.serverEnabled(), false);
+    QCOMPARE(settings.serverPort(), 5000);
+    QCOMPARE(settings.serverDifficulty(), 6);
+    QVERIFY(settings.serverDatabasePath().endsWith(u"/chain.db"_s));
+    QVERIFY(settings.windowGeometry().isEmpty());
+    QVERIFY(settings.windowState().isEmpty());
+}
+
+void TestSettings::roundTrip()
+{
+    const QByteArray geometry("\x01\x02\x00\xff geometry", 14);
+    {
+        Settings settings(path());
+        settings.setServerUrl(u"http://node.example:8080/chain/"_s);
+        settings.setIdFile(u"/home/alice/id.txt"_s);
+        settings.setThreads(3);
+        settings.setEngine(u"openssl"_s);
+        settings.setServerEnabled(true);
+        settings.setServerPort(0);
+        settings.setServerDifficulty(3);
+        settings.setServerDatabasePath(m_dir.filePath(u"db/chain.db"_s));
+        settings.setWindowGeometry(geometry);
+        settings.setWindowState("state");
+        settings.sync();
+        QCOMPARE(settings.fileName(), path());
+    }
+    const Settings settings(path());
+    QCOMPARE(settings.serverUrl(), u"http://node.example:8080/chain/"_s);
+    QCOMPARE(settings.idFile(), u"/home/alice/id.txt"_s);
+    QCOMPARE(settings.threads(), 3);
+    QCOMPARE(settings.engine(), u"openssl"_s);
+    QCOMPARE(settings.serverEnabled(), true);
+    QCOMPARE(settings.serverPort(), 0);
+    QCOMPARE(settings.serverDifficulty(), 3);
+    QCOMPARE(settings.serverDatabasePath(), m_dir.filePath(u"db/chain.db"_s));
+    QCOMPARE(settings.windowGeometry(), geometry);
+    QCOMPARE(settings.windowState(), QByteArray("state"));
+}
+
+void TestSettings::junkFallsBackToDefaults()
+{
+    const QString junkPath = m_dir.filePath(u"junk.ini"_s);
+    {
+        QSettings raw(junkPath, QSettings::IniFormat);
+        raw.setValue(u"Miner/ServerUrl"_s, u"   "_s);
+        raw.setValue(u"Miner/IdFile"_s, QString());
+        raw.setValue(u"Miner/Threads"_s, u"many"_s);
+        raw.setValue(u"Server/Port"_s, 70000);
+        raw.setValue(u"Server/Difficulty"_s, 0);
+    }
+    Settings settings(junkPath);
+    QCOMPARE(settings.serverUrl(), Settings::defaultServerUrl());
+    QCOMPARE(settings.idFile(), Settings::defaultIdFile());
+    QCOMPARE(settings.threads(), Settings::defaultThreads());
+    QCOMPARE(settings.serverPort(), Settings::DefaultServerPort);
+    QCOMPARE(settings.serverDifficulty(), Settings::DefaultServerDifficulty);
+
+    // Setters clamp what they store.
+    settings.setThreads(0);
+    QCOMPARE(settings.threads(), 1);
+    settings.setServerPort(-5);
+    QCOMPARE(settings.serverPort(), 0);
+    settings.setServerDifficulty(1000);
+    QCOMPARE(settings.serverDifficulty(), 64);
+}
+
+void TestSettings::keysAreTheDocumentedOnes()
+{
+    const QString keysPath = m_dir.filePath(u"keys.ini"_s);
+    {
+        Settings settings(keysPath);
+        settings.setServerUrl(u"http://a:1"_s);
+        settings.setIdFile(u"id"_s);
+        settings.setThreads(2);
+        settings.setEngine(u"auto"_s);
+        settings.setServerEnabled(true);
+        settings.setServerPort(5001);
+        settings.setServerDifficulty(4);
+        settings.setServerDatabasePath(u"db"_s);
+        settings.setWindowGeometry("g");
+        settings.setWindowState("s");
+    }
+    const QSettings raw(keysPath, QSettings::IniFormat);
+    QStringList keys = raw.allKeys();
+    keys.sort();
+    QCOMPARE(keys, QStringList({u"Miner/Engine"_s, u"Miner/IdFile"_s, u"Miner/ServerUrl"_s,
+                                u"Miner/Threads"_s, u"Server/DatabasePath"_s,
+                                u"Server/Difficulty"_s, u"Server/Enabled"_s, u"Server/Port"_s,
+                                u"Window/Geometry"_s, u"Window/State"_s}));
+}
+
+QTEST_GUILESS_MAIN(TestSettings)
+#include "tst_settings.moc"
