@@ -51,10 +51,15 @@ void TestClassicMiner::pythonMinerMinesOnOurServer()
     QVERIFY2(miner.exitStatus() == QProcess::NormalExit && miner.exitCode() == 0,
              output.constData());
     QVERIFY2(output.contains("200 New Block Forged"), output.constData());
-    QVERIFY2(output.contains("409 Stale proof: block 2 was already forged"), output.constData());
-    QVERIFY2(output.contains("Chain of 2 blocks verified"), output.constData());
-
-    QCOMPARE(server.chain().length(), 2);
+    // Block 2, unless (one time in 4096) its proof was valid for the next block too and
+    // the miner mined one more before checking that a resent proof is stale.
+    const qsizetype length = server.chain().length();
+    QVERIFY(length >= 2);
+    QCOMPARE(output.count("200 New Block Forged"), length - 1);
+    QVERIFY2(output.contains("409 Stale proof: block %1 was already forged"_ba.replace(
+                 "%1", QByteArray::number(length))), output.constData());
+    const QByteArray verified = "Chain of " + QByteArray::number(length) + " blocks verified";
+    QVERIFY2(output.contains(verified), output.constData());
     const CanonicalJson::Json &reward = server.chain().lastBlock().transactions().back();
     QCOMPARE(QString::fromStdString(reward.at("recipient").get<std::string>()), u"classic-miner"_s);
 }

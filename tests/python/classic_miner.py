@@ -43,24 +43,35 @@ def main():
     with open("my_id.txt", "r") as f:
         id = f.read()
 
-    with request.urlopen(node + "/last_block", timeout=10) as r:
-        data = json.loads(r.read())
-    last_block = data["last_block"]
-    difficulty = data.get("difficulty", 6)
-    print(f"Searching block {last_block['index'] + 1} at difficulty {difficulty}")
-    new_proof = proof_of_work(last_block, difficulty)
+    # Mine a block, then send the same proof again: it must be stale. One time in
+    # 16^difficulty the proof is also valid for the block it just made (it would rightly
+    # win that one too), so mine another block and try again.
+    for _ in range(5):
+        with request.urlopen(node + "/last_block", timeout=10) as r:
+            data = json.loads(r.read())
+        last_block = data["last_block"]
+        difficulty = data.get("difficulty", 6)
+        print(f"Searching block {last_block['index'] + 1} at difficulty {difficulty}")
+        new_proof = proof_of_work(last_block, difficulty)
 
-    status, data = post(node + "/mine", {"proof": new_proof, "id": id})
-    print(status, data.get("message"))
-    if status != 200 or data.get("message") != "New Block Forged":
-        return 1
-    reward = data["transactions"][-1]
-    if reward != {"sender": "0", "recipient": id.strip(), "amount": 1}:
-        print("unexpected reward", reward)
-        return 1
-    expected_hash = hashlib.sha256(json.dumps(last_block, sort_keys=True).encode()).hexdigest()
-    if data["previous_hash"] != expected_hash:
-        print("previous_hash", data["previous_hash"], "expected", expected_hash)
+        status, data = post(node + "/mine", {"proof": new_proof, "id": id})
+        print(status, data.get("message"))
+        if status != 200 or data.get("message") != "New Block Forged":
+            return 1
+        reward = data["transactions"][-1]
+        if reward != {"sender": "0", "recipient": id.strip(), "amount": 1}:
+            print("unexpected reward", reward)
+            return 1
+        expected_hash = hashlib.sha256(json.dumps(last_block, sort_keys=True).encode()).hexdigest()
+        if data["previous_hash"] != expected_hash:
+            print("previous_hash", data["previous_hash"], "expected", expected_hash)
+            return 1
+
+        with request.urlopen(node + "/last_block", timeout=10) as r:
+            forged = json.loads(r.read())["last_block"]
+        if not valid_proof(json.dumps(forged, sort_keys=True), new_proof, difficulty):
+            break
+    else:
         return 1
 
     status, data = post(node + "/mine", {"proof": new_proof, "id": id})
