@@ -71,11 +71,12 @@ bool Chain::verifyLink(const Block &previous, const Block &next, int difficulty,
 {
     if (next.index() != previous.index() + 1)
         return fail(error, u"block %1 follows block %2"_s.arg(next.index()).arg(previous.index()));
-    const QString expected = QString::fromLatin1(previous.hash());
+    const QByteArray previousString = previous.blockString();   // written once, used twice
+    const QString expected = QString::fromLatin1(Sha256::hexDigest(previousString));
     if (!next.value.at("previous_hash").is_string() || next.previousHash() != expected)
         return fail(error, u"block %1 has previous_hash %2, expected %3"_s
                                .arg(next.index()).arg(next.previousHash(), expected));
-    if (!Pow::validProof(previous.blockString(), next.proof(), difficulty))
+    if (!Pow::validProof(previousString, next.proof(), difficulty))
         return fail(error, u"block %1 has proof %2, which is not valid at difficulty %3"_s
                                .arg(next.index()).arg(next.proof()).arg(difficulty));
     return true;
