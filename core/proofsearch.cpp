@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
-#include <map>
-#include <mutex>
 
 #include <QThread>
 
@@ -28,21 +26,13 @@ constexpr std::uint64_t MaxChunk = 1 << 22;
 constexpr int LowNice = 10;
 constexpr int IdleNice = 19;
 
-// About ChunkMilliseconds of this engine's work on one thread, as a power of two.
-// Measured once per engine (20 ms), then cached.
+// About ChunkMilliseconds of this engine's work on one thread, as a power of two, from
+// the registry's calibrated rate (measured once per engine, shared with best()).
 std::uint64_t chunkSizeFor(const SearchEngine &engine)
 {
-    static std::mutex mutex;
-    static std::map<const SearchEngine *, std::uint64_t> sizes;
-    const std::lock_guard lock(mutex);
-    auto it = sizes.find(&engine);
-    if (it == sizes.end()) {
-        const double rate = Engines::calibrate(engine, 20);
-        const auto wanted = static_cast<std::uint64_t>(rate * ChunkMilliseconds / 1000.0);
-        it = sizes.emplace(&engine, std::clamp(std::bit_floor(std::max<std::uint64_t>(wanted, 1)),
-                                               MinChunk, MaxChunk)).first;
-    }
-    return it->second;
+    const double perChunk = Engines::rate(engine) * ChunkMilliseconds / 1000.0;
+    const auto wanted = static_cast<std::uint64_t>(perChunk);
+    return std::clamp(std::bit_floor(std::max<std::uint64_t>(wanted, 1)), MinChunk, MaxChunk);
 }
 
 // Lowers the calling thread's scheduling priority. On Linux, QThread's priorities

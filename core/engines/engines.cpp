@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <mutex>
 
 #include <QStringList>
 
@@ -117,17 +119,49 @@ double calibrate(const SearchEngine &engine, int milliseconds)
     return static_cast<double>(attempts) / elapsed;
 }
 
+namespace
+{
+constexpr int Slices = 3;
+constexpr int SliceMilliseconds = 5;
+
+std::mutex rateMutex;
+std::map<const SearchEngine *, double> rates;   // guarded by rateMutex
+
+void remember(const SearchEngine &engine, double attemptsPerSecond)
+{
+    const std::lock_guard lock(rateMutex);
+    rates.emplace(&engine, attemptsPerSecond);
+}
+}
+
+double rate(const SearchEngine &engine)
+{
+    {
+        const std::lock_guard lock(rateMutex);
+        if (const auto it = rates.find(&engine); it != rates.end())
+            return it->second;
+    }
+    double fastest = 0;
+    for (int slice = 0; slice < Slices; ++slice)
+        fastest = std::max(fastest, calibrate(engine, SliceMilliseconds));
+    remember(engine, fastest);
+    return fastest;
+}
+
 const SearchEngine &best()
 {
     // Three interleaved 5 ms slices per engine, best slice wins: about 60 ms in all.
+    // The rates are kept for rate(), so no engine is measured twice.
     static const SearchEngine *const chosen = [] {
         const std::vector<const SearchEngine *> engines = available();
-        std::vector<double> rates(engines.size(), 0.0);
-        for (int slice = 0; slice < 3; ++slice) {
+        std::vector<double> found(engines.size(), 0.0);
+        for (int slice = 0; slice < Slices; ++slice) {
             for (std::size_t i = 0; i < engines.size(); ++i)
-                rates[i] = std::max(rates[i], calibrate(*engines[i], 5));
+                found[i] = std::max(found[i], calibrate(*engines[i], SliceMilliseconds));
         }
-        const auto fastest = std::max_element(rates.begin(), rates.end()) - rates.begin();
+        for (std::size_t i = 0; i < engines.size(); ++i)
+            remember(*engines[i], found[i]);
+        const auto fastest = std::max_element(found.begin(), found.end()) - found.begin();
         return engines[static_cast<std::size_t>(fastest)];
     }();
     return *chosen;

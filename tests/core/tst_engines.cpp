@@ -112,6 +112,10 @@ void TestEngines::registry()
     const SearchEngine &best = Engines::best();
     QCOMPARE(Engines::find(best.name()), &best);
     QCOMPARE(&Engines::best(), &best);   // chosen once
+    // Its calibrated rate is kept, so ProofSearch's chunk sizing measures nothing again.
+    const double bestRate = Engines::rate(best);
+    QVERIFY(bestRate > 0);
+    QCOMPARE(Engines::rate(best), bestRate);
 }
 
 void TestEngines::proofHashes_data()
