@@ -1,21 +1,17 @@
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
-
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
-#include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
 
 #include "app/options.h"
 #include "app/run.h"
+#include "app/stopsignal.h"
 #include "core/engines/engines.h"
 #include "core/engines/searchengine.h"
 #include "core/miner.h"
@@ -26,15 +22,6 @@ namespace
 {
 constexpr int HashRateLineMs = 5000;
 constexpr int MaxThreads = 1024;
-
-int signalPipe[2] = {-1, -1};
-
-// Async-signal-safe: only write() to the pipe; the event loop does the rest.
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &byte, 1);
-}
 
 void say(const QString &line)
 {
@@ -156,26 +143,15 @@ int runMiner(QCoreApplication &app, const Options &options)
         return 1;
     }
 
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0) {
-        std::perror("blockforge: socketpair");
-        return 1;
-    }
-    struct sigaction action {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-
     Miner miner(config);
-    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&notifier, &QSocketNotifier::activated, &miner, [&] {
-        char byte = 0;
-        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
-        notifier.setEnabled(false);
+    const bool watching = onStopSignal(&miner, [&miner] {
         std::fputs("\n", stdout);
         miner.stop();
     });
+    if (!watching) {
+        std::perror("blockforge: cannot watch SIGINT/SIGTERM");
+        return 1;
+    }
 
     QObject::connect(&miner, &Miner::searchStarted, &miner,
                      [](qint64 index, const Block &last, int difficulty) {
@@ -240,8 +216,5 @@ int runMiner(QCoreApplication &app, const Options &options)
     }
     lineClock.start();
     rateLine.start();
-    const int code = app.exec();
-    ::close(signalPipe[0]);
-    ::close(signalPipe[1]);
-    return code;
+    return app.exec();
 }

@@ -1,19 +1,16 @@
-#include <csignal>
 #include <cstdio>
 
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QHostAddress>
-#include <QSocketNotifier>
 #include <QStandardPaths>
 
 #include "app/options.h"
 #include "app/run.h"
+#include "app/stopsignal.h"
 #include "core/chainserver.h"
 #include "core/logging.h"
 
@@ -21,34 +18,6 @@ using namespace Qt::StringLiterals;
 
 namespace
 {
-int s_signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t written = ::write(s_signalPipe[1], &byte, 1);
-}
-
-// SIGINT and SIGTERM end the event loop through a self-pipe (async-signal-safe).
-bool watchSignals(QCoreApplication &app)
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_signalPipe) != 0)
-        return false;
-    auto *notifier = new QSocketNotifier(s_signalPipe[0], QSocketNotifier::Read, &app);
-    QObject::connect(notifier, &QSocketNotifier::activated, &app, [&app, notifier] {
-        char byte = 0;
-        [[maybe_unused]] const ssize_t got = ::read(s_signalPipe[0], &byte, 1);
-        notifier->setEnabled(false);
-        qCInfo(lcServer) << "Signal received: shutting down";
-        app.quit();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    return ::sigaction(SIGINT, &action, nullptr) == 0 && ::sigaction(SIGTERM, &action, nullptr) == 0;
-}
-
 // Idle clients cost a descriptor each: use as many as the hard limit allows, and keep
 // the connection cap below it, since a server out of descriptors answers nobody.
 void fitDescriptorLimit(ChainServer::Config *config)
@@ -138,7 +107,12 @@ int runServer(QCoreApplication &app, const Options &options)
         }
     }
     fitDescriptorLimit(&config);
-    if (!watchSignals(app)) {
+    // SIGINT and SIGTERM end the event loop; the server then closes its database.
+    const bool watching = onStopSignal(&app, [&app] {
+        qCInfo(lcServer) << "Signal received: shutting down";
+        app.quit();
+    });
+    if (!watching) {
         qCCritical(lcServer) << "Cannot watch SIGINT/SIGTERM";
         return 1;
     }
