@@ -34,9 +34,7 @@ bool checkShape(const Json &json, QString *error)
         return fail(error, u"block \"index\" must be an integer >= 1"_s);
     if (index.is_number_unsigned() && index.get<std::uint64_t>() > Pow::MaxProof)
         return fail(error, u"block \"index\" is too large"_s);
-    const Json &proof = json["proof"];
-    if (!isInteger(proof) || (proof.is_number_unsigned() ? proof.get<std::uint64_t>() > Pow::MaxProof
-                                                         : proof.get<std::int64_t>() < 0))
+    if (!Block::proofFrom(json["proof"]))
         return fail(error, u"block \"proof\" must be an integer in [0, 2^63)"_s);
     const Json &previous = json["previous_hash"];
     if (!previous.is_string() && !isInteger(previous))
@@ -47,6 +45,19 @@ bool checkShape(const Json &json, QString *error)
         return fail(error, u"block \"timestamp\" must be a number"_s);
     return true;
 }
+}
+
+std::optional<std::uint64_t> Block::proofFrom(const Json &json)
+{
+    if (json.is_number_unsigned()) {
+        const auto value = json.get<std::uint64_t>();
+        return value <= Pow::MaxProof ? std::optional(value) : std::nullopt;
+    }
+    if (json.is_number_integer()) {
+        const auto value = json.get<std::int64_t>();
+        return value >= 0 ? std::optional(static_cast<std::uint64_t>(value)) : std::nullopt;
+    }
+    return std::nullopt;
 }
 
 std::optional<Block> Block::fromJson(Json json, QString *error)

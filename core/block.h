@@ -21,6 +21,10 @@ struct Block
     static std::optional<Block> fromJson(CanonicalJson::Json json, QString *error = nullptr);
     static std::optional<Block> fromWire(const QByteArray &wire, QString *error = nullptr);
 
+    // A JSON value as a proof: an integer in [0, 2^63); nothing for a float, a negative
+    // or a larger number, or any other kind.
+    static std::optional<std::uint64_t> proofFrom(const CanonicalJson::Json &json);
+
     QByteArray blockString() const;   // json.dumps(block, sort_keys=True)
     QByteArray hash() const;          // lowercase hex SHA-256 of blockString()
     QByteArray toWire() const { return blockString(); }

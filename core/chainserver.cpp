@@ -314,15 +314,13 @@ QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
     if (!proofJson.is_number_integer())
         return message(u"\"proof\" must be a non-negative integer, not %1"_s
                            .arg(QLatin1StringView(kindOf(proofJson))), StatusCode::BadRequest);
-    if (proofJson.is_number_unsigned() ? proofJson.get<std::uint64_t>() > Pow::MaxProof
-                                       : proofJson.get<std::int64_t>() < 0)
+    const std::optional<std::uint64_t> proofValue = Block::proofFrom(proofJson);
+    if (!proofValue)
         return message(proofJson.is_number_unsigned()
                            ? u"\"proof\" is too large: proofs are below 2^63"_s
                            : u"\"proof\" must be a non-negative integer, not negative"_s,
                        StatusCode::BadRequest);
-    const auto proof = proofJson.is_number_unsigned()
-        ? proofJson.get<std::uint64_t>()
-        : static_cast<std::uint64_t>(proofJson.get<std::int64_t>());
+    const std::uint64_t proof = *proofValue;
 
     const auto idField = body->find("id");
     if (idField == body->end())
