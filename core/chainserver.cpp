@@ -233,10 +233,9 @@ QHttpServerResponse ChainServer::timed(const QHttpServerRequest &request, Handle
 
 void ChainServer::refreshAnswers(bool rebuildChain)
 {
-    std::string out = "{\"last_block\": ";
-    CanonicalJson::dumpTo(out, m_chain.lastBlock().value);
-    out += ", \"difficulty\": " + std::to_string(m_chain.difficulty()) + "}";
-    m_lastBlockAnswer = QByteArray(out.data(), static_cast<qsizetype>(out.size()));
+    // The chain keeps the last block's canonical string: reuse it, never write it again.
+    m_lastBlockAnswer = "{\"last_block\": " + m_chain.lastBlockString() + ", \"difficulty\": "
+        + QByteArray::number(m_chain.difficulty()) + "}";
 
     if (rebuildChain) {
         m_chainBlocks.clear();
@@ -247,7 +246,8 @@ void ChainServer::refreshAnswers(bool rebuildChain)
         if (i)
             m_chainBlocks += ", ";
         m_blockOffsets.push_back(m_chainBlocks.size());
-        m_chainBlocks += CanonicalJson::dump(blocks[i].value);
+        const bool last = i + 1 == blocks.size();
+        m_chainBlocks += last ? m_chain.lastBlockString() : blocks[i].blockString();
     }
     m_chainAnswerStale = true;
 }
