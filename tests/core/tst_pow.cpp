@@ -9,6 +9,18 @@
 
 using namespace Qt::StringLiterals;
 
+namespace
+{
+// A final hash state as the lowercase hex digest.
+QByteArray hexOf(const Sha256::State &state)
+{
+    QByteArray hex;
+    for (const quint32 word : state)
+        hex += QByteArray::number(word, 16).rightJustified(8, '0');
+    return hex;
+}
+}
+
 class TestPow final : public QObject
 {
     Q_OBJECT
@@ -47,9 +59,7 @@ void TestPow::midstateMatchesOneShot()
             Sha256::State state = mid.state;
             for (int b = 0; b < message.blockCount(); ++b)
                 Sha256::compress(state, message.block(b));
-            QByteArray hex;
-            for (const quint32 word : state)
-                hex += QByteArray::number(word, 16).rightJustified(8, '0');
+            const QByteArray hex = hexOf(state);
             QCOMPARE(hex, Pow::proofHash(prefix, proof));
             for (const int difficulty : {0, 1, 2, 3})
                 QCOMPARE(Pow::validProof(mid, proof, difficulty),
@@ -187,9 +197,7 @@ void TestPow::proofMessageMatchesFormatting()
         Sha256::State state = mid.state;
         for (int b = 0; b < message.blockCount(); ++b)
             Sha256::compress(state, message.block(b));
-        QByteArray hex;
-        for (const quint32 word : state)
-            hex += QByteArray::number(word, 16).rightJustified(8, '0');
+        const QByteArray hex = hexOf(state);
         QCOMPARE(hex, Pow::proofHash(prefix, proof));
         if (proof == Pow::MaxProof)
             break;
