@@ -60,6 +60,7 @@ struct Options
     QCommandLineOption difficulty;
     QCommandLineOption database;
     QCommandLineOption reward;
+    QCommandLineOption verbose;
 
     // --mine (and the window's defaults)
     QCommandLineOption url;

@@ -86,6 +86,8 @@ void TestOptions::otherModesOptionsExit2_data()
                              << u"--db is a --server option"_s;
     QTest::newRow("mine reward") << QStringList{u"--mine"_s, u"--reward"_s, u"5"_s}
                                  << u"--reward is a --server option"_s;
+    QTest::newRow("mine verbose") << QStringList{u"--mine"_s, u"--verbose"_s}
+                                  << u"--verbose is a --server option"_s;
     QTest::newRow("window difficulty") << QStringList{u"--difficulty"_s, u"3"_s}
                                        << u"--difficulty is a --server option"_s;
     QTest::newRow("help-all") << QStringList{u"--help-all"_s} << u"Unknown option 'help-all'."_s;
@@ -111,7 +113,7 @@ void TestOptions::helpListsEveryOptionAndExitStatus()
     QCOMPARE(result.exitCode, 0);
     QVERIFY(result.out.startsWith(u"Usage: blockforge [options]\n"_s));
     for (const char *option : {"-h, --help", "-v, --version", "--server", "--mine", "--host",
-                               "--port", "--difficulty", "--db", "--reward", "--url",
+                               "--port", "--difficulty", "--db", "--reward", "--verbose", "--url",
                                "--threads", "--id-file", "--engine", "--engines", "--priority"})
         QVERIFY2(result.out.contains(u"\n  "_s + QLatin1StringView(option)), option);
     QVERIFY(result.out.endsWith(
