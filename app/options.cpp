@@ -2,12 +2,19 @@
 
 #include <cstdio>
 
+#include "app/manpage.h"
 #include "core/version.h"
 
 using namespace Qt::StringLiterals;
 
 namespace
 {
+QCommandLineOption hidden(QCommandLineOption option)
+{
+    option.setFlags(QCommandLineOption::HiddenFromHelp);
+    return option;
+}
+
 bool fail(const QString &message)
 {
     std::fprintf(stderr, "blockforge: %s\nTry 'blockforge --help'.\n", qUtf8Printable(message));
@@ -18,6 +25,7 @@ bool fail(const QString &message)
 Options::Options()
     : help{{u"h"_s, u"help"_s}, u"Show this help and exit."_s}
     , version{{u"v"_s, u"version"_s}, u"Show the version and exit."_s}
+    , manPage{hidden({u"man-page"_s, u"Print the man page (roff) and exit."_s})}
     , server{u"server"_s, u"Run the chain server headless (no display needed)."_s}
     , mine{u"mine"_s, u"Mine from the terminal (no display needed)."_s}
     , host{u"host"_s,
@@ -42,12 +50,12 @@ Options::Options()
     , engines{u"engines"_s, u"List the proof-search engines this CPU supports, with their rates."_s}
     , priority{u"priority"_s,
                u"[--mine] Worker thread priority: idle, low (default) or normal."_s, u"level"_s}
-    , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&server, Scope::Any},
-             {&mine, Scope::Any},         {&host, Scope::Server},       {&port, Scope::Server},
-             {&difficulty, Scope::Server}, {&database, Scope::Server},  {&reward, Scope::Server},
-             {&verbose, Scope::Server},   {&url, Scope::Miner},         {&threads, Scope::Miner},
-             {&idFile, Scope::Miner},     {&engine, Scope::Miner},      {&engines, Scope::Miner},
-             {&priority, Scope::Miner}}
+    , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&manPage, Scope::Any},
+             {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
+             {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
+             {&reward, Scope::Server},    {&verbose, Scope::Server},    {&url, Scope::Miner},
+             {&threads, Scope::Miner},    {&idFile, Scope::Miner},      {&engine, Scope::Miner},
+             {&engines, Scope::Miner},    {&priority, Scope::Miner}}
 {
     QString description = u"blockforge %1: %2.\n\nModes:"_s.arg(Version::Text, Summary);
     for (const Mode &mode : Modes)
@@ -71,9 +79,10 @@ bool Options::process(const QStringList &arguments, int *exitCode)
     *exitCode = 2;
     if (!parser.parse(arguments))
         return fail(parser.errorText());
-    if (parser.isSet(help) || parser.isSet(version)) {
-        const QString text =
-            parser.isSet(help) ? helpText() : u"blockforge %1\n"_s.arg(Version::Text);
+    if (parser.isSet(help) || parser.isSet(version) || parser.isSet(manPage)) {
+        const QString text = parser.isSet(help)      ? helpText()
+                             : parser.isSet(version) ? u"blockforge %1\n"_s.arg(Version::Text)
+                                                     : ManPage::render(*this);
         std::fputs(qUtf8Printable(text), stdout);
         *exitCode = 0;
         return false;

@@ -7,7 +7,8 @@
 #include <QLatin1StringView>
 
 // Every command-line option of every mode, in one parser, so --help shows them all.
-// Each run*() reads the ones of its mode.
+// Each run*() reads the ones of its mode. The man page (app/manpage.h) is made from the
+// same options and texts, so --help and `man blockforge` never disagree.
 struct Options
 {
     // The mode that reads an option; the other modes refuse it (exit 2).
@@ -49,6 +50,7 @@ struct Options
 
     QCommandLineOption help;
     QCommandLineOption version;
+    QCommandLineOption manPage;   // hidden: prints the man page (the build makes blockforge.1)
 
     // Modes
     QCommandLineOption server;
