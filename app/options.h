@@ -40,8 +40,8 @@ struct Options
 
     Options();
 
-    // Parses and handles --help/--version; returns false (exit code in *exitCode) on
-    // a bad command line or after printing help or the version.
+    // Parses and handles --help/--version/--man-page; returns false (exit code in
+    // *exitCode) on a bad command line or after printing help, the version or the page.
     bool process(const QStringList &arguments, int *exitCode);
 
     QString helpText() const;   // what --help prints
