@@ -172,6 +172,7 @@ def environment_file(root):
 def check_exec_start(root, unit, work):
     """The unit's ExecStart, with the environment file's settings, starts the server."""
     values = environment_file(root)
+    values["BLOCKFORGE_HOST"] = "127.0.0.1"             # whatever the shipped default
     values["BLOCKFORGE_PORT"] = "0"                     # any free port
     values["BLOCKFORGE_DB"] = os.path.join(work, "state", "chain.db")
     exec_start = next(line for line in unit if line.startswith("ExecStart="))[10:]
