@@ -2,12 +2,31 @@
 
 #include <cstdio>
 
+#include "app/manpage.h"
 #include "core/version.h"
 
 using namespace Qt::StringLiterals;
 
+namespace
+{
+QCommandLineOption hidden(QCommandLineOption option)
+{
+    option.setFlags(QCommandLineOption::HiddenFromHelp);
+    return option;
+}
+
+bool fail(const QString &message)
+{
+    std::fprintf(stderr, "blockforge: %s\nTry 'blockforge --help'.\n", qUtf8Printable(message));
+    return false;
+}
+}
+
 Options::Options()
-    : server{u"server"_s, u"Run the chain server headless (no display needed)."_s}
+    : help{{u"h"_s, u"help"_s}, u"Show this help and exit."_s}
+    , version{{u"v"_s, u"version"_s}, u"Show the version and exit."_s}
+    , manPage{hidden({u"man-page"_s, u"Print the man page (roff) and exit."_s})}
+    , server{u"server"_s, u"Run the chain server headless (no display needed)."_s}
     , mine{u"mine"_s, u"Mine from the terminal (no display needed)."_s}
     , host{u"host"_s,
            u"[--server] Address to listen on (default 127.0.0.1, this machine only;"
@@ -20,6 +39,8 @@ Options::Options()
                u"[--server] SQLite chain database (default: chain.db in the app data folder)."_s,
                u"path"_s}
     , reward{u"reward"_s, u"[--server] Coins paid for each forged block (default 1)."_s, u"coins"_s}
+    , verbose{u"verbose"_s,
+              u"[--server] Log every request (default: only forged blocks and errors)."_s}
     , url{u"url"_s, u"[--mine] Chain server to mine on (default http://127.0.0.1:5000)."_s, u"url"_s}
     , threads{u"threads"_s, u"[--mine] Proof-search threads (default: one per core)."_s, u"n"_s}
     , idFile{u"id-file"_s, u"[--mine] File holding your miner id (default my_id.txt)."_s, u"path"_s}
@@ -29,51 +50,64 @@ Options::Options()
     , engines{u"engines"_s, u"List the proof-search engines this CPU supports, with their rates."_s}
     , priority{u"priority"_s,
                u"[--mine] Worker thread priority: idle, low (default) or normal."_s, u"level"_s}
+    , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&manPage, Scope::Any},
+             {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
+             {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
+             {&reward, Scope::Server},    {&verbose, Scope::Server},    {&url, Scope::Miner},
+             {&threads, Scope::Miner},    {&idFile, Scope::Miner},      {&engine, Scope::Miner},
+             {&engines, Scope::Miner},    {&priority, Scope::Miner}}
 {
-    parser.setApplicationDescription(
-        u"blockforge %1: a proof-of-work miner and the chain server miners talk to.\n"
-        "\n"
-        "Modes:\n"
-        "  blockforge                 open the desktop window (Start Mining)\n"
-        "  blockforge --server [...]  run the chain server headless\n"
-        "  blockforge --mine [...]    mine from the terminal"_s.arg(Version::Text));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addOptions({server, mine, host, port, difficulty, database, reward,
-                       url, threads, idFile, engine, engines, priority});
+    QString description = u"blockforge %1: %2.\n\nModes:"_s.arg(Version::Text, Summary);
+    for (const Mode &mode : Modes)
+        description += u"\n  %1  %2"_s.arg(mode.usage, -25).arg(mode.what);
+    parser.setApplicationDescription(description);
+    for (const Listed &entry : listed)
+        parser.addOption(*entry.option);
+}
+
+QString Options::helpText() const
+{
+    // No application object exists when --help is handled, so Qt cannot know the
+    // program's name.
+    QString text = parser.helpText();
+    text.replace(u"<executable_name>"_s, u"blockforge"_s);
+    return text + u"\nExit status: %1.\n"_s.arg(ExitStatus);
 }
 
 bool Options::process(const QStringList &arguments, int *exitCode)
 {
-    if (!parser.parse(arguments)) {
-        std::fprintf(stderr, "blockforge: %s\nTry 'blockforge --help'.\n",
-                     qPrintable(parser.errorText()));
-        *exitCode = 2;
-        return false;
-    }
-    if (parser.isSet(u"help"_s)) {
-        // No application object exists yet, so Qt cannot know the program's name.
-        QString help = parser.helpText();
-        help.replace(u"<executable_name>"_s, u"blockforge"_s);
-        std::fputs(qPrintable(help), stdout);
+    *exitCode = 2;
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(help) || parser.isSet(version) || parser.isSet(manPage)) {
+        const QString text = parser.isSet(help)      ? helpText()
+                             : parser.isSet(version) ? u"blockforge %1\n"_s.arg(Version::Text)
+                                                     : ManPage::render(*this);
+        std::fputs(qUtf8Printable(text), stdout);
         *exitCode = 0;
         return false;
     }
-    if (parser.isSet(u"version"_s)) {
-        std::printf("blockforge %s\n", qPrintable(QString(Version::Text)));
-        *exitCode = 0;
-        return false;
-    }
-    if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "blockforge: unexpected argument '%s'\nTry 'blockforge --help'.\n",
-                     qPrintable(parser.positionalArguments().constFirst()));
-        *exitCode = 2;
-        return false;
-    }
-    if (parser.isSet(server) && parser.isSet(mine)) {
-        std::fputs("blockforge: choose one of --server and --mine\n", stderr);
-        *exitCode = 2;
-        return false;
+    if (!parser.positionalArguments().isEmpty())
+        return fail(u"unexpected argument '%1'"_s.arg(parser.positionalArguments().constFirst()));
+    if (parser.isSet(server) && parser.isSet(mine))
+        return fail(u"choose one of --server and --mine"_s);
+    return refuseOtherModesOptions();
+}
+
+// A --server option anywhere but --server, or a miner option with --server, would be
+// silently ignored: refuse it, so a mistyped command line never runs half-configured.
+bool Options::refuseOtherModesOptions() const
+{
+    const bool serving = parser.isSet(server);
+    for (const Listed &entry : listed) {
+        if (!parser.isSet(*entry.option))
+            continue;
+        const QString name = entry.option->names().constLast();
+        if (entry.scope == Scope::Server && !serving)
+            return fail(u"--%1 is a --server option"_s.arg(name));
+        if (entry.scope == Scope::Miner && serving)
+            return fail(u"--%1 is a miner option (--mine or the window), not a --server option"_s
+                            .arg(name));
     }
     return true;
 }

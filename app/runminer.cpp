@@ -117,11 +117,6 @@ std::optional<QString> readConfig(const Options &options, Miner::Config *config)
                 parser.value(options.priority));
         config->priority = *priority;
     }
-    for (const QCommandLineOption *serverOnly :
-         {&options.host, &options.port, &options.difficulty, &options.database, &options.reward}) {
-        if (parser.isSet(*serverOnly))
-            return u"--%1 is a --server option"_s.arg(serverOnly->names().constFirst());
-    }
     return std::nullopt;
 }
 }

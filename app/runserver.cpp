@@ -4,8 +4,10 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHostAddress>
+#include <QLoggingCategory>
 #include <QStandardPaths>
 
 #include "app/options.h"
@@ -83,10 +85,26 @@ bool readOptions(const Options &options, ChainServer::Config *config, QHostAddre
     }
     return true;
 }
+
+// "0:05:07", or "2 days, 3:04:05" for a server that has run that long.
+QString uptime(qint64 ms)
+{
+    const qint64 s = ms / 1000;
+    const qint64 days = s / 86400;
+    const QString clock = u"%1:%2:%3"_s.arg(s / 3600 % 24)
+                              .arg(s / 60 % 60, 2, 10, QLatin1Char('0'))
+                              .arg(s % 60, 2, 10, QLatin1Char('0'));
+    if (days == 0)
+        return clock;
+    return (days == 1 ? u"1 day, "_s : u"%1 days, "_s.arg(days)) + clock;
+}
 }
 
 int runServer(QCoreApplication &app, const Options &options)
 {
+    // The default level: one line per forged block and per error; --verbose adds one per
+    // request. Debug diagnostics only on request (QT_LOGGING_RULES overrides this).
+    QLoggingCategory::setFilterRules(u"blockforge.*.debug=false"_s);
     ChainServer::Config config;
     QHostAddress address;
     quint16 port = 5000;
@@ -107,9 +125,16 @@ int runServer(QCoreApplication &app, const Options &options)
         }
     }
     fitDescriptorLimit(&config);
-    // SIGINT and SIGTERM end the event loop; the server then closes its database.
-    const bool watching = onStopSignal(&app, [&app] {
-        qCInfo(lcServer) << "Signal received: shutting down";
+    // SIGINT and SIGTERM end the event loop, with a summary; the server then closes its
+    // database.
+    QElapsedTimer running;
+    running.start();
+    qint64 blocksForged = 0;
+    qint64 requestsServed = 0;
+    const bool watching = onStopSignal(&app, [&app, &running, &blocksForged, &requestsServed] {
+        qCInfo(lcServer).noquote()
+            << u"Shutting down on a signal: uptime %1, blocks forged %2, requests served %3"_s
+                   .arg(uptime(running.elapsed())).arg(blocksForged).arg(requestsServed);
         app.quit();
     });
     if (!watching) {
@@ -123,10 +148,16 @@ int runServer(QCoreApplication &app, const Options &options)
         qCCritical(lcServer).noquote() << error;
         return 1;
     }
+    QObject::connect(&server, &ChainServer::blockForged, &app, [&blocksForged] { ++blocksForged; });
+    const bool verbose = options.parser.isSet(options.verbose);
     QObject::connect(&server, &ChainServer::requestServed, &app,
-                     [](const QString &method, const QString &path, int status, double ms) {
-                         qCInfo(lcServer, "%s %s %d %.3f ms", qPrintable(method), qPrintable(path),
-                                status, ms);
+                     [&requestsServed, verbose](const QString &method, const QString &path,
+                                                int status, double ms) {
+                         ++requestsServed;
+                         if (verbose)   // a refused connection has no method or path: "-"
+                             qCInfo(lcServer, "%s %s %d %.3f ms",
+                                    method.isEmpty() ? "-" : qPrintable(method),
+                                    path.isEmpty() ? "-" : qPrintable(path), status, ms);
                      });
     if (!server.listen(address, port)) {
         qCCritical(lcServer).noquote() << server.errorString();

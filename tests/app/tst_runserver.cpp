@@ -110,7 +110,7 @@ void TestRunServer::signalShutsDownCleanly()
 {
     QFETCH(int, signal);
     QProcess process;
-    const quint16 port = start(process);
+    const quint16 port = start(process, {u"--verbose"_s});
     QVERIFY2(port, m_log.constData());
 
     HttpTestClient client(port);
