@@ -1,5 +1,8 @@
 #include "core/block.h"
 
+#include <charconv>
+#include <cmath>
+
 #include "core/pow.h"
 #include "core/sha256.h"
 
@@ -15,9 +18,9 @@ bool fail(QString *error, const QString &message)
     return false;
 }
 
-bool isInteger(const Json &json)
+bool isInteger(const Json &json)   // of any size, never a float
 {
-    return json.is_number_integer();   // signed or unsigned, never a float
+    return json.is_number_integer() || CanonicalJson::isBigInteger(json);
 }
 
 bool checkShape(const Json &json, QString *error)
@@ -28,12 +31,13 @@ bool checkShape(const Json &json, QString *error)
         if (!json.contains(key))
             return fail(error, u"block has no \"%1\""_s.arg(QLatin1StringView(key)));
     }
+    // Indexes are counted in 64 bits: a larger one (valid JSON for Python) is refused.
     const Json &index = json["index"];
-    if (!isInteger(index) || (index.is_number_unsigned() ? index.get<std::uint64_t>() < 1
-                                                         : index.get<std::int64_t>() < 1))
-        return fail(error, u"block \"index\" must be an integer >= 1"_s);
-    if (index.is_number_unsigned() && index.get<std::uint64_t>() > Pow::MaxProof)
-        return fail(error, u"block \"index\" is too large"_s);
+    const bool inRange = index.is_number_unsigned()
+        ? index.get<std::uint64_t>() >= 1 && index.get<std::uint64_t>() <= Pow::MaxProof
+        : index.is_number_integer() && index.get<std::int64_t>() >= 1;
+    if (!inRange)
+        return fail(error, u"block \"index\" must be an integer from 1 to 2^63 - 1"_s);
     if (!Block::proofFrom(json["proof"]))
         return fail(error, u"block \"proof\" must be an integer in [0, 2^63)"_s);
     const Json &previous = json["previous_hash"];
@@ -41,7 +45,7 @@ bool checkShape(const Json &json, QString *error)
         return fail(error, u"block \"previous_hash\" must be a string or an integer"_s);
     if (!json["transactions"].is_array())
         return fail(error, u"block \"transactions\" must be an array"_s);
-    if (!json["timestamp"].is_number())
+    if (!CanonicalJson::isNumber(json["timestamp"]))
         return fail(error, u"block \"timestamp\" must be a number"_s);
     return true;
 }
@@ -103,7 +107,15 @@ std::uint64_t Block::proof() const
 
 double Block::timestamp() const
 {
-    return value.at("timestamp").get<double>();
+    const Json &timestamp = value.at("timestamp");
+    if (!CanonicalJson::isBigInteger(timestamp))
+        return timestamp.get<double>();
+    // Beyond 64 bits: the nearest double, or an infinity beyond a double's range.
+    const QByteArray digits = CanonicalJson::dump(timestamp);
+    double result = 0;
+    if (std::from_chars(digits.cbegin(), digits.cend(), result).ec != std::errc())
+        result = digits.startsWith('-') ? -HUGE_VAL : HUGE_VAL;
+    return result;
 }
 
 QString Block::previousHash() const

@@ -16,8 +16,9 @@ struct Block
 {
     CanonicalJson::Json value = CanonicalJson::Json::object();
 
-    // Checks the shape (object, integer index >= 1, integer proof in [0, 2^63),
-    // previous_hash string or integer, transactions array, numeric timestamp).
+    // Checks the shape (object, integer index in [1, 2^63), integer proof in [0, 2^63),
+    // previous_hash string or integer, transactions array, numeric timestamp). Other
+    // values, timestamp and previous_hash included, may be integers of any size.
     static std::optional<Block> fromJson(CanonicalJson::Json json, QString *error = nullptr);
     static std::optional<Block> fromWire(const QByteArray &wire, QString *error = nullptr);
 
@@ -31,7 +32,7 @@ struct Block
 
     std::int64_t index() const;
     std::uint64_t proof() const;
-    double timestamp() const;
+    double timestamp() const;         // the nearest double to an integer beyond 64 bits
     QString previousHash() const;     // a string as is, an integer in decimal
     const CanonicalJson::Json &transactions() const;
 

@@ -70,7 +70,7 @@ const char *kindOf(const Json &json)
         return "a boolean";
     if (json.is_number_float())
         return "a float";
-    if (json.is_number())
+    if (CanonicalJson::isNumber(json))
         return "a number";
     if (json.is_string())
         return "a string";
@@ -311,6 +311,9 @@ QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
     if (proofField == body->end())
         return message(u"Missing field \"proof\""_s, StatusCode::BadRequest);
     const Json &proofJson = *proofField;
+    if (CanonicalJson::isBigInteger(proofJson))
+        return message(u"\"proof\" does not fit in 64 bits: proofs are integers from 0 to 2^63 - 1"_s,
+                       StatusCode::BadRequest);
     if (!proofJson.is_number_integer())
         return message(u"\"proof\" must be a non-negative integer, not %1"_s
                            .arg(QLatin1StringView(kindOf(proofJson))), StatusCode::BadRequest);
@@ -382,7 +385,7 @@ QHttpServerResponse ChainServer::newTransaction(const QByteArray &bytes)
                            StatusCode::BadRequest);
     }
     const Json &amount = body->at("amount");
-    if (!amount.is_number())
+    if (!CanonicalJson::isNumber(amount))
         return message(u"\"amount\" must be a number, not %1"_s.arg(QLatin1StringView(kindOf(amount))),
                        StatusCode::BadRequest);
     if (m_chain.pendingTransactions().size() >= MaxPendingTransactions)

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Random JSON texts and what Python's json.dumps(..., sort_keys=True) makes of them.
 
-Prints one JSON array per line: [input_text, expected_dumps]. Standard library only.
+Prints one JSON array per line: [input_bytes_as_hex, expected_dumps]. The input is read
+as a server reads a body, json.loads(bytes): raw UTF-8 may hold lone surrogates
+("surrogatepass"). Values include integers of any size and lone surrogates, which
+Python reads and writes back unchanged. Standard library only.
 Usage: canonical_cases.py COUNT SEED
 """
 import json
@@ -26,7 +29,8 @@ def random_float(rng):
 
 def random_string(rng):
     alphabet = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', '\x00', '\x1f', '\x7f',
-                '\u00e9', '\u2028', '\u5f20', '\U0001f680', "'", '\b', '\f', '\r']
+                '\u00e9', '\u2028', '\u5f20', '\U0001f680', "'", '\b', '\f', '\r',
+                '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d', '\ude80', '\ue000']
     return ''.join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
 
 
@@ -35,7 +39,11 @@ def random_value(rng, depth=0):
     if kind == 0:
         return rng.choice([None, True, False])
     if kind == 1:
-        return rng.randint(-2**63, 2**64 - 1)
+        if rng.random() < 0.5:
+            return rng.randint(-2**63, 2**64 - 1)
+        return rng.choice([rng.randint(-2**200, 2**200), rng.randint(2**64, 2**70),
+                           rng.choice([1, -1]) * 10 ** rng.randint(19, 60),
+                           -2**63 - 1, 2**64])
     if kind == 2:
         return random_float(rng)
     if kind in (3, 4):
@@ -50,9 +58,10 @@ def main():
     rng = random.Random(seed)
     for _ in range(count):
         value = random_value(rng)
-        # The wire text: unsorted, sometimes raw UTF-8 instead of escapes.
-        wire = json.dumps(value, ensure_ascii=rng.random() < 0.5)
-        print(json.dumps([wire, json.dumps(json.loads(wire), sort_keys=True)]))
+        # The wire bytes: unsorted, sometimes raw UTF-8 (lone surrogates as their
+        # three bytes) instead of escapes.
+        wire = json.dumps(value, ensure_ascii=rng.random() < 0.5).encode('utf-8', 'surrogatepass')
+        print(json.dumps([wire.hex(), json.dumps(json.loads(wire), sort_keys=True)]))
 
 
 if __name__ == '__main__':

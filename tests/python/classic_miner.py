@@ -13,6 +13,8 @@ import json
 import sys
 from urllib import error, request
 
+from verify_chain import valid_proof, verify
+
 
 def proof_of_work(last_block, difficulty):
     block_string = json.dumps(last_block, sort_keys=True)
@@ -20,12 +22,6 @@ def proof_of_work(last_block, difficulty):
     while valid_proof(block_string, proof, difficulty) is False:
         proof += 1
     return proof
-
-
-def valid_proof(block_string, proof, difficulty):
-    guess = f"{block_string}{proof}".encode()
-    guess_hash = hashlib.sha256(guess).hexdigest()
-    return guess_hash[:difficulty] == "0" * difficulty
 
 
 def post(url, payload):
@@ -79,21 +75,7 @@ def main():
     if status != 409 or data.get("stale") is not True:
         return 1
 
-    with request.urlopen(node + "/chain", timeout=10) as r:
-        chain = json.loads(r.read())
-    blocks = chain["chain"]
-    if chain["length"] != len(blocks):
-        return 1
-    for previous, block in zip(blocks, blocks[1:]):
-        block_string = json.dumps(previous, sort_keys=True)
-        if block["previous_hash"] != hashlib.sha256(block_string.encode()).hexdigest():
-            print("broken link at block", block["index"])
-            return 1
-        if not valid_proof(block_string, block["proof"], difficulty):
-            print("bad proof at block", block["index"])
-            return 1
-    print(f"Chain of {len(blocks)} blocks verified")
-    return 0
+    return 0 if verify(node, difficulty) else 1
 
 
 if __name__ == "__main__":

@@ -5,16 +5,18 @@ Plays the server of PROTOCOL.md as the classic Flask app does it: GET /last_bloc
 GET /chain, POST /mine. Like the classic app it answers a failed proof with 200 and
 a message, and its forged answer carries no "reward" field.
 
-    classic_server.py [difficulty] [lifetime_seconds]
+    classic_server.py [difficulty] [lifetime_seconds] [--seed TRANSACTIONS]
 
 Listens on 127.0.0.1, port 0, and prints the port it got on the first line of
 stdout. Exits by itself after lifetime_seconds (default 120), so a test that dies
-never leaves it running.
+never leaves it running. --seed takes a JSON array of transactions and forges block 2
+holding them (with a valid proof) before serving: values only Python's json takes as
+they are, such as 10**20 or "\ud800", are then in the last block's string.
 """
 
+import argparse
 import hashlib
 import json
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from time import time
@@ -52,6 +54,13 @@ class Blockchain:
     @property
     def last_block(self):
         return self.chain[-1]
+
+    def proof_of_work(self):
+        block_string = json.dumps(self.last_block, sort_keys=True)
+        proof = 0
+        while not self.valid_proof(block_string, proof):
+            proof += 1
+        return proof
 
     def valid_proof(self, block_string, proof):
         guess = f'{block_string}{proof}'.encode()
@@ -110,14 +119,20 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     global blockchain
-    difficulty = int(sys.argv[1]) if len(sys.argv) > 1 else 6
-    lifetime = float(sys.argv[2]) if len(sys.argv) > 2 else 120.0
-    blockchain = Blockchain(difficulty)
+    parser = argparse.ArgumentParser()
+    parser.add_argument('difficulty', type=int, nargs='?', default=6)
+    parser.add_argument('lifetime', type=float, nargs='?', default=120.0)
+    parser.add_argument('--seed', help='JSON array of transactions for block 2')
+    args = parser.parse_args()
+    blockchain = Blockchain(args.difficulty)
+    if args.seed:
+        blockchain.current_transactions = json.loads(args.seed)
+        blockchain.new_block(blockchain.proof_of_work(), blockchain.hash(blockchain.last_block))
     server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
     server.daemon_threads = True
     server.handle_error = lambda request, address: None   # a miner hanging up is fine
     print(server.server_address[1], flush=True)
-    threading.Timer(lifetime, server.shutdown).start()
+    threading.Timer(args.lifetime, server.shutdown).start()
     server.serve_forever()
 
 
