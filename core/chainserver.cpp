@@ -11,6 +11,7 @@
 
 #include "core/httplistener.h"
 #include "core/logging.h"
+#include "core/printable.h"
 
 using namespace Qt::StringLiterals;
 using Json = CanonicalJson::Json;
@@ -141,7 +142,7 @@ quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
     }
     connect(listener, &HttpListener::requestRejected, this,
             [this](const QString &method, const QString &path, int status) {
-                emit requestServed(method, path, status, 0.0);
+                emit requestServed(method, Printable::escaped(path), status, 0.0);
             });
     m_http->bind(listener);   // reparents it to m_http
     listener->setHttpServer(m_http);
@@ -204,7 +205,7 @@ void ChainServer::registerRoutes()
             responder.write(body, {{"Content-Type", JsonType}, {"Allow", allow}}, status);
         else
             responder.write(body, {{"Content-Type", JsonType}}, status);
-        emit requestServed(method, path, static_cast<int>(status),
+        emit requestServed(method, Printable::escaped(path), static_cast<int>(status),
                            static_cast<double>(timer.nsecsElapsed()) / 1e6);
     });
     // Say what HttpListener does with the connection: closed after this answer, or kept
@@ -225,7 +226,7 @@ QHttpServerResponse ChainServer::timed(const QHttpServerRequest &request, Handle
     QElapsedTimer timer;
     timer.start();
     QHttpServerResponse response = handler();
-    emit requestServed(methodName(request.method()), request.url().path(),
+    emit requestServed(methodName(request.method()), Printable::escaped(request.url().path()),
                        static_cast<int>(response.statusCode()),
                        static_cast<double>(timer.nsecsElapsed()) / 1e6);
     return response;
@@ -353,7 +354,8 @@ QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
     }
     m_chain.append(block);
     refreshAnswers(false);
-    qCInfo(lcServer) << "Forged block" << block.index() << "for" << id << "proof" << proof;
+    qCInfo(lcServer).noquote() << "Forged block" << block.index() << "for"
+                               << Printable::escaped(id) << "proof" << proof;
     emit blockForged(block);
     return answer(Json{{"message", "New Block Forged"},
                        {"index", block.index()},

@@ -67,6 +67,8 @@ public:
 
 signals:
     void blockForged(const Block &block);   // after the block is committed
+    // The path as sent, percent-decoded, with control, C1 and bidi characters escaped
+    // (Printable::escaped): safe to print.
     void requestServed(const QString &method, const QString &path, int status,
                        double milliseconds);
 

@@ -7,10 +7,13 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "core/block.h"
 #include "core/chainstore.h"
+#include "core/pow.h"
 #include "../core/httptestclient.h"
 
 using namespace Qt::StringLiterals;
+using Json = CanonicalJson::Json;
 
 // `blockforge --server` as a user runs it: options, exit codes, logging, signals.
 class TestRunServer final : public QObject
@@ -26,6 +29,7 @@ private slots:
     void portInUseExits1();
     void badDatabaseExits1();
     void defaultDatabaseIsInAppData();
+    void logEscapesClientText();
 
 private:
     // Starts the server; returns its port once it serves, 0 on failure.
@@ -172,6 +176,49 @@ void TestRunServer::defaultDatabaseIsInAppData()
     QVERIFY(process.waitForFinished(10'000));
     QCOMPARE(process.exitCode(), 0);
     QVERIFY(QFile::exists(m_dir->filePath(u"data/blockforge/blockforge/chain.db"_s)));
+}
+
+void TestRunServer::logEscapesClientText()
+{
+    QProcess process;
+    const quint16 port = start(process);
+    QVERIFY2(port, m_log.constData());
+    HttpTestClient client(port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), 10'000);
+    // A path that would forge a whole log line, and one with terminal escapes.
+    client.send(HttpTestClient::request(
+                    "GET"_ba, "/x%0A12:00:00.000%20blockforge.server%20info:%20Forged%20block"
+                              "%2099%20for%20mallory"_ba)
+                + HttpTestClient::request("GET"_ba, "/%1B[2J%C2%9B31m%E2%80%AEtxt"_ba)
+                + HttpTestClient::request("GET"_ba, "/last_block"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 3u, 10'000);
+    // A block forged for a miner id holding the same characters.
+    const std::optional<Json> last = CanonicalJson::parse(client.answers()[2].body);
+    QVERIFY(last);
+    const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
+    QVERIFY(tip);
+    const std::optional<std::uint64_t> proof = Pow::search(tip->blockString(), 2, 0, 1'000'000);
+    QVERIFY(proof);
+    const QByteArray body = CanonicalJson::dump(
+        Json{{"proof", *proof},
+             {"id", "eve\nForged block 98 for mallory \x1b[2J\u009b31m\u202e"}});
+    client.send(HttpTestClient::request("POST"_ba, "/mine"_ba, body));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 4u, 10'000);
+    QCOMPARE(client.answers()[3].status, 200);
+
+    ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+    QVERIFY(process.waitForFinished(10'000));
+    m_log += process.readAllStandardError();
+    QVERIFY2(m_log.contains("Forged block 2 for eve\\nForged block 98"), m_log.constData());
+    for (const QByteArray &line : m_log.split('\n')) {
+        QVERIFY2(!line.startsWith("12:00:00.000") && !line.startsWith("Forged block"),
+                 line.constData());
+    }
+    QVERIFY2(!m_log.contains('\x1b'), m_log.constData());
+    QVERIFY2(!m_log.contains("\xc2\x9b"), m_log.constData());        // U+009B, a C1 CSI
+    QVERIFY2(!m_log.contains("\xe2\x80\xae"), m_log.constData());   // U+202E
+    QVERIFY2(m_log.contains("GET /x\\n12:00:00.000 blockforge.server info: Forged block 99"),
+             m_log.constData());
 }
 
 QTEST_GUILESS_MAIN(TestRunServer)

@@ -75,6 +75,7 @@ private slots:
     void serverKeepsServingAfterBadInput();
     void twoServersInOneProcess();
     void requestServedReportsEachRequest();
+    void requestServedEscapesClientText();
     void listenFailureIsReported();
     void closeStopsAndOpenResumes();
 
@@ -850,6 +851,19 @@ void TestChainServer::requestServedReportsEachRequest()
     QCOMPARE(served[1].at(2).toInt(), 400);
     QCOMPARE(served[2].at(1).toString(), u"/nope"_s);
     QCOMPARE(served[2].at(2).toInt(), 404);
+}
+
+void TestChainServer::requestServedEscapesClientText()
+{
+    QSignalSpy served(m_server, &ChainServer::requestServed);
+    HttpTestClient client(m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), Wait);
+    // A newline, ESC, a C1 CSI and a bidi override, percent-encoded in the path.
+    client.send(HttpTestClient::request("GET"_ba, "/x%0Ay%1B%C2%9B%E2%80%AEz%5C"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, Wait);
+    QCOMPARE(client.answers().front().status, 404);
+    QTRY_COMPARE_WITH_TIMEOUT(served.size(), 1, Wait);
+    QCOMPARE(served[0].at(1).toString(), u"/x\\ny\\x1b\\x9b\\u202ez\\\\"_s);
 }
 
 void TestChainServer::listenFailureIsReported()
