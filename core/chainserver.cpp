@@ -103,11 +103,15 @@ bool ChainServer::open(QString *error)
                             .arg(Pow::MaxDifficulty);
     } else if (m_config.reward < 0) {
         m_errorString = u"Reward %1 is negative"_s.arg(m_config.reward);
+    } else if (m_config.maxBlockBytes <= BlockReserve) {
+        m_errorString = u"A block budget of %1 bytes leaves no room for transactions"_s
+                            .arg(m_config.maxBlockBytes);
     } else if (m_store.open(&m_errorString)) {
         std::optional<Chain> chain = m_store.load(m_config.difficulty, &m_errorString);
         if (chain) {
             m_chain = std::move(*chain);
             m_chain.setDifficulty(m_config.difficulty);
+            m_chain.setPendingBudget(m_config.maxBlockBytes - BlockReserve);
             refreshAnswers(true);
             return true;
         }
@@ -332,7 +336,10 @@ QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
     const QString id = QString::fromStdString(idField->get<std::string>()).trimmed();
     if (id.isEmpty())
         return message(u"\"id\" is blank"_s, StatusCode::BadRequest);
-    if (id.size() > MaxIdLength)
+    // Counted in code points: an astral character (an emoji) is two UTF-16 units.
+    const auto codePoints = std::count_if(id.cbegin(), id.cend(),
+                                          [](QChar c) { return !c.isLowSurrogate(); });
+    if (codePoints > MaxIdLength)
         return message(u"\"id\" is longer than %1 characters"_s.arg(MaxIdLength),
                        StatusCode::BadRequest);
 
@@ -342,7 +349,8 @@ QHttpServerResponse ChainServer::submitProof(const QByteArray &bytes)
         if (const std::optional<std::int64_t> stale = m_chain.staleBlockFor(proof))
             return answer(Json{{"message", u"Stale proof: block %1 was already forged"_s
                                                .arg(*stale).toStdString()},
-                               {"stale", true}},
+                               {"stale", true},
+                               {"index", *stale}},
                           StatusCode::Conflict);
         return message(u"Invalid proof"_s, StatusCode::BadRequest);
     }
@@ -387,12 +395,20 @@ QHttpServerResponse ChainServer::newTransaction(const QByteArray &bytes)
     if (!amount.is_number())
         return message(u"\"amount\" must be a number, not %1"_s.arg(QLatin1StringView(kindOf(amount))),
                        StatusCode::BadRequest);
-    if (m_chain.pendingTransactions().size() >= MaxPendingTransactions)
-        return message(u"Too many pending transactions (%1): wait for the next block"_s
-                           .arg(MaxPendingTransactions), StatusCode::ServiceUnavailable);
     const Json transaction = Json{{"sender", body->at("sender")},
                                   {"recipient", body->at("recipient")},
                                   {"amount", amount}};
+    // Byte budgets: the next block string stays within maxBlockBytes, whatever is sent.
+    const qsizetype size = Chain::transactionBytes(transaction);
+    const qsizetype budget = m_chain.pendingBudget();
+    if (size > budget)
+        return message(u"The transaction takes %1 bytes in a block, over the %2 bytes a block"
+                       " holds for transactions"_s.arg(size).arg(budget),
+                       StatusCode::PayloadTooLarge);
+    if (m_chain.pendingBytes() + size > budget)
+        return message(u"The next block is full (%1 of %2 bytes of transactions pending):"
+                       " try again once it is forged"_s.arg(m_chain.pendingBytes()).arg(budget),
+                       StatusCode::ServiceUnavailable);
     QString error;
     if (!m_store.addPendingTransaction(transaction, &error)) {
         qCWarning(lcServer) << "Cannot store a transaction:" << error;

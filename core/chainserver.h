@@ -36,15 +36,24 @@ public:
         QString databasePath;
         int difficulty = Pow::DefaultDifficulty;
         std::int64_t reward = 1;
+        // The largest block string a new block may have: pending transactions are taken
+        // only while the next block stays within it (see BlockReserve).
+        qsizetype maxBlockBytes = DefaultMaxBlockBytes;
         // Connection limits (HttpListener::Limits).
         int requestTimeoutMs = 10'000;
         int idleTimeoutMs = 60'000;
         int maxConnections = 1000;
     };
 
-    static constexpr qsizetype MaxIdLength = 64;
+    static constexpr qsizetype MaxIdLength = 64;   // code points, after trimming
     static constexpr qsizetype MaxBodyBytes = 64 * 1024;
-    static constexpr std::size_t MaxPendingTransactions = 10'000;
+    // 16 KiB: 1/256 of our miner's 4 MiB answer cap, and a classic Python miner's attempt
+    // (json.dumps text + proof, hashed whole) stays at tens of microseconds.
+    static constexpr qsizetype DefaultMaxBlockBytes = 16 * 1024;
+    // What a block holds besides its pending transactions: index, timestamp, proof,
+    // previous_hash and the reward to an id of up to MaxIdLength code points (about
+    // 1,040 bytes at most, astral characters escaped). The rest is the pending budget.
+    static constexpr qsizetype BlockReserve = 2048;
     static constexpr qsizetype MaxChainPage = 1000;   // GET /chain?start=&limit= cap
 
     explicit ChainServer(const Config &config, QObject *parent = nullptr);

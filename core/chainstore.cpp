@@ -270,8 +270,14 @@ bool ChainStore::appendBlock(const Block &block, int difficulty, QString *error)
     meta.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('tip', ?), ('length', ?)"_s);
     meta.addBindValue(text(block.hash()));
     meta.addBindValue(QString::number(block.index()));
+    // The block holds the oldest pending transactions, then the reward.
+    const std::size_t transactions = block.transactions().size();
     QSqlQuery clear(db);
-    if (!insert.exec() || !meta.exec() || !clear.exec(u"DELETE FROM pending"_s)) {
+    clear.prepare(u"DELETE FROM pending WHERE id IN"
+                  " (SELECT id FROM pending ORDER BY id LIMIT ?)"_s);
+    clear.addBindValue(QVariant::fromValue(static_cast<qint64>(transactions > 0 ? transactions - 1
+                                                                                 : 0)));
+    if (!insert.exec() || !meta.exec() || !clear.exec()) {
         const QString reason = !insert.lastError().text().trimmed().isEmpty()
             ? insert.lastError().text()
             : !meta.lastError().text().trimmed().isEmpty() ? meta.lastError().text()

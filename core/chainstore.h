@@ -31,7 +31,8 @@ public:
     // a message saying what is wrong; it is never changed.
     std::optional<Chain> load(int difficulty, QString *error);
 
-    // Stores block at difficulty and clears the pending transactions, in one transaction.
+    // Stores block at difficulty and drops the pending transactions it holds (the oldest
+    // ones), in one transaction.
     bool appendBlock(const Block &block, int difficulty, QString *error);
     bool addPendingTransaction(const CanonicalJson::Json &transaction, QString *error);
 
