@@ -213,7 +213,7 @@ def post_transactions(port, count, size, text, connections=8):
                 status = answers[0][0] if answers else 0
                 with lock:
                     statuses[status] = statuses.get(status, 0) + 1
-                if closed or not answers:
+                if closed or not answers or b'Connection: close' in answers[0][1]:
                     return
     threads = [threading.Thread(target=worker, args=(count // connections
                                                      + (i < count % connections),))

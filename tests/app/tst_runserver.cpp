@@ -1,4 +1,9 @@
 #include <csignal>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <sys/resource.h>
 
 #include <QFile>
 #include <QProcess>
@@ -30,10 +35,14 @@ private slots:
     void badDatabaseExits1();
     void defaultDatabaseIsInAppData();
     void logEscapesClientText();
+    void descriptorLimitSizesTheCap();
+    void idleClientsDoNotLockOutUnderLowLimit();
 
 private:
-    // Starts the server; returns its port once it serves, 0 on failure.
-    quint16 start(QProcess &process, const QStringList &extra = {});
+    // Starts the server; returns its port once it serves, 0 on failure. With
+    // descriptors, its soft and hard descriptor limits are set to them first.
+    quint16 start(QProcess &process, const QStringList &extra = {},
+                  std::pair<rlim_t, rlim_t> descriptors = {0, 0});
 
     std::unique_ptr<QTemporaryDir> m_dir;
     QByteArray m_log;   // stderr of the last start()
@@ -46,8 +55,15 @@ void TestRunServer::init()
     m_log.clear();
 }
 
-quint16 TestRunServer::start(QProcess &process, const QStringList &extra)
+quint16 TestRunServer::start(QProcess &process, const QStringList &extra,
+                             std::pair<rlim_t, rlim_t> descriptors)
 {
+    if (descriptors.first) {
+        process.setChildProcessModifier([descriptors] {
+            const rlimit limit = {descriptors.first, descriptors.second};
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        });
+    }
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(u"XDG_DATA_HOME"_s, m_dir->filePath(u"data"_s));
     environment.remove(u"QT_LOGGING_RULES"_s);
@@ -219,6 +235,45 @@ void TestRunServer::logEscapesClientText()
     QVERIFY2(!m_log.contains("\xe2\x80\xae"), m_log.constData());   // U+202E
     QVERIFY2(m_log.contains("GET /x\\n12:00:00.000 blockforge.server info: Forged block 99"),
              m_log.constData());
+}
+
+void TestRunServer::descriptorLimitSizesTheCap()
+{
+    // The soft limit is raised to the hard one, and the cap leaves room for the database.
+    QProcess process;
+    const quint16 port = start(process, {}, {128, 512});
+    QVERIFY2(port, m_log.constData());
+    QVERIFY2(m_log.contains("(up to 448 connections)"), m_log.constData());
+    ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+    QVERIFY(process.waitForFinished(10'000));
+}
+
+void TestRunServer::idleClientsDoNotLockOutUnderLowLimit()
+{
+    // ulimit -n 128 (soft and hard): room for 64 connections. 150 clients that connect and
+    // send nothing do not lock out a fresh one: the longest idle make room.
+    QProcess process;
+    const quint16 port = start(process, {}, {128, 128});
+    QVERIFY2(port, m_log.constData());
+    QVERIFY2(m_log.contains("(up to 64 connections)"), m_log.constData());
+    std::vector<std::unique_ptr<HttpTestClient>> idle;
+    for (int i = 0; i < 150; ++i)
+        idle.push_back(std::make_unique<HttpTestClient>(port));
+    const auto settled = [](const auto &c) { return c->isConnected() || c->isClosed(); };
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(idle.begin(), idle.end(), settled), 10'000);
+    for (int i = 0; i < 5; ++i) {
+        HttpTestClient fresh(port);
+        fresh.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+        QTRY_COMPARE_WITH_TIMEOUT(fresh.answers().size(), 1u, 10'000);
+        QCOMPARE(fresh.answers().front().status, 200);
+    }
+    // The oldest idle clients were closed quietly; no one got a 503.
+    QTRY_VERIFY_WITH_TIMEOUT(idle.front()->isClosed(), 10'000);
+    for (const auto &client : idle)
+        QVERIFY(!client->received().contains("503"));
+    ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
+    QVERIFY(process.waitForFinished(10'000));
+    QCOMPARE(process.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestRunServer)
