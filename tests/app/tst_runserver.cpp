@@ -4,7 +4,9 @@
 #include <vector>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -37,6 +39,8 @@ private slots:
     void logEscapesClientText();
     void descriptorLimitSizesTheCap();
     void idleClientsDoNotLockOutUnderLowLimit();
+    void readOnlyDatabaseIsSaidSo_data();
+    void readOnlyDatabaseIsSaidSo();
 
 private:
     // Starts the server; returns its port once it serves, 0 on failure. With
@@ -274,6 +278,57 @@ void TestRunServer::idleClientsDoNotLockOutUnderLowLimit()
     ::kill(static_cast<pid_t>(process.processId()), SIGTERM);
     QVERIFY(process.waitForFinished(10'000));
     QCOMPARE(process.exitCode(), 0);
+}
+
+void TestRunServer::readOnlyDatabaseIsSaidSo_data()
+{
+    QTest::addColumn<bool>("folder");
+    QTest::newRow("read-only file") << false;
+    QTest::newRow("read-only folder") << true;
+}
+
+void TestRunServer::readOnlyDatabaseIsSaidSo()
+{
+    QFETCH(bool, folder);
+    const QString dir = m_dir->filePath(u"ro"_s);
+    const QString path = dir + u"/chain.db"_s;
+    QVERIFY(QDir().mkpath(dir));
+    {
+        ChainStore store(path);
+        QString error;
+        QVERIFY2(store.open(&error) && store.load(2, &error), qPrintable(error));
+    }
+    // Root ignores permission bits: run the server as nobody then.
+    const bool root = ::geteuid() == 0;
+    QVERIFY(QFile::setPermissions(m_dir->path(), QFile::ReadOwner | QFile::WriteOwner
+                                                     | QFile::ExeOwner | QFile::ReadOther
+                                                     | QFile::ExeOther));
+    QVERIFY(QFile::setPermissions(path, folder ? QFile::ReadOwner | QFile::WriteOwner
+                                                     | QFile::ReadOther | QFile::WriteOther
+                                               : QFile::ReadOwner | QFile::ReadOther));
+    QVERIFY(QFile::setPermissions(dir, QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther
+                                           | QFile::ExeOther
+                                           | (folder ? QFile::Permissions() : QFile::WriteOwner)));
+    QProcess process;
+    if (root) {
+        process.setChildProcessModifier([] {
+            if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+                ::_exit(99);
+        });
+    }
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE),
+                  {u"--server"_s, u"--port"_s, u"0"_s, u"--db"_s, path});
+    QVERIFY(process.waitForFinished(10'000));
+    const QByteArray log = process.readAllStandardError();
+    QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QCOMPARE(process.exitCode(), 1);
+    const QByteArray expected = folder
+        ? "its folder \"" + QFile::encodeName(dir) + "\" is read-only (Permission denied)"
+        : "the file is read-only (Permission denied)"_ba;
+    const QByteArray message = "Cannot open chain database \"" + QFile::encodeName(path) + "\": "
+        + expected;
+    QVERIFY2(log.contains(message), log.constData());
+    QVERIFY2(!log.contains("disk I/O error"), log.constData());
 }
 
 QTEST_GUILESS_MAIN(TestRunServer)
