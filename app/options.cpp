@@ -20,6 +20,10 @@ Options::Options()
                u"[--server] SQLite chain database (default: chain.db in the app data folder)."_s,
                u"path"_s}
     , reward{u"reward"_s, u"[--server] Coins paid for each forged block (default 1)."_s, u"coins"_s}
+    , backup{u"backup"_s,
+             u"[--server] Copy the database (--db) to a file with SQLite's online backup, also"
+             " while a server runs on it, and exit."_s,
+             u"file"_s}
     , url{u"url"_s, u"[--mine] Chain server to mine on (default http://127.0.0.1:5000)."_s, u"url"_s}
     , threads{u"threads"_s, u"[--mine] Proof-search threads (default: one per core)."_s, u"n"_s}
     , idFile{u"id-file"_s, u"[--mine] File holding your miner id (default my_id.txt)."_s, u"path"_s}
@@ -39,7 +43,7 @@ Options::Options()
         "  blockforge --mine [...]    mine from the terminal"_s.arg(Version::Text));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({server, mine, host, port, difficulty, database, reward,
+    parser.addOptions({server, mine, host, port, difficulty, database, reward, backup,
                        url, threads, idFile, engine, engines, priority});
 }
 

@@ -25,6 +25,7 @@ struct Options
     QCommandLineOption difficulty;
     QCommandLineOption database;
     QCommandLineOption reward;
+    QCommandLineOption backup;
 
     // --mine (and the window's defaults)
     QCommandLineOption url;

@@ -41,6 +41,7 @@ private slots:
     void idleClientsDoNotLockOutUnderLowLimit();
     void readOnlyDatabaseIsSaidSo_data();
     void readOnlyDatabaseIsSaidSo();
+    void backupOfARunningServer();
 
 private:
     // Starts the server; returns its port once it serves, 0 on failure. With
@@ -107,6 +108,7 @@ void TestRunServer::badCommandLineExits2_data()
     QTest::newRow("negative reward") << QStringList{u"--reward"_s, u"-1"_s} << u"invalid --reward"_s;
     QTest::newRow("host name") << QStringList{u"--host"_s, u"example.org"_s} << u"invalid --host"_s;
     QTest::newRow("empty db") << QStringList{u"--db"_s, QString()} << u"invalid --db"_s;
+    QTest::newRow("empty backup") << QStringList{u"--backup"_s, QString()} << u"invalid --backup"_s;
     QTest::newRow("no value") << QStringList{u"--port"_s} << u"Missing value after '--port'"_s;
 }
 
@@ -329,6 +331,60 @@ void TestRunServer::readOnlyDatabaseIsSaidSo()
         + expected;
     QVERIFY2(log.contains(message), log.constData());
     QVERIFY2(!log.contains("disk I/O error"), log.constData());
+}
+
+void TestRunServer::backupOfARunningServer()
+{
+    QProcess server;
+    const quint16 port = start(server);
+    QVERIFY2(port, m_log.constData());
+    // A block on it first.
+    HttpTestClient client(port);
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, 10'000);
+    const std::optional<Json> last = CanonicalJson::parse(client.answers()[0].body);
+    QVERIFY(last);
+    const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
+    QVERIFY(tip);
+    const auto proof = Pow::search(tip->blockString(), 2, 0, 1'000'000);
+    QVERIFY(proof);
+    client.send(HttpTestClient::request("POST"_ba, "/mine"_ba,
+                                        CanonicalJson::dump(Json{{"proof", *proof}, {"id", "b"}})));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 2u, 10'000);
+    QCOMPARE(client.answers()[1].status, 200);
+
+    // The backup, while the server runs and holds the database.
+    const QString target = m_dir->filePath(u"backup.db"_s);
+    QProcess backup;
+    backup.start(QStringLiteral(BLOCKFORGE_EXECUTABLE),
+                 {u"--server"_s, u"--db"_s, m_dir->filePath(u"chain.db"_s), u"--backup"_s, target});
+    QVERIFY(backup.waitForFinished(10'000));
+    const QByteArray log = backup.readAllStandardError();
+    QCOMPARE(backup.exitCode(), 0);
+    QVERIFY2(log.contains("Backed up 2 blocks of"), log.constData());
+    QVERIFY(!log.contains("Listening"));
+    ChainStore copy(target);
+    QString error;
+    QVERIFY2(copy.open(&error), qPrintable(error));
+    const std::optional<Chain> chain = copy.load(2, &error);
+    QVERIFY2(chain, qPrintable(error));
+    QCOMPARE(chain->length(), 2);
+    QCOMPARE(chain->lastBlock().proof(), *proof);
+    copy.close();
+
+    // The server serves on; a backup to a folder that does not exist fails clearly.
+    client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 3u, 10'000);
+    QCOMPARE(client.answers()[2].status, 200);
+    backup.start(QStringLiteral(BLOCKFORGE_EXECUTABLE),
+                 {u"--server"_s, u"--db"_s, m_dir->filePath(u"chain.db"_s), u"--backup"_s,
+                  m_dir->filePath(u"nowhere/backup.db"_s)});
+    QVERIFY(backup.waitForFinished(10'000));
+    QCOMPARE(backup.exitCode(), 1);
+    QVERIFY(backup.readAllStandardError().contains("Cannot back up"));
+    ::kill(static_cast<pid_t>(server.processId()), SIGTERM);
+    QVERIFY(server.waitForFinished(10'000));
+    QCOMPARE(server.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestRunServer)

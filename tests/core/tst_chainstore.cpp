@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "core/chainbackup.h"
 #include "core/chainstore.h"
 #include "core/pow.h"
 
@@ -27,6 +28,7 @@ private slots:
     void secondStoreOnSameFileIsRefused();
     void storesWorkSideBySide();
     void deletedJournalLosesNothing();
+    void backupWhileOpen();
 
 private:
     static constexpr int Difficulty = 2;
@@ -304,6 +306,37 @@ void TestChainStore::deletedJournalLosesNothing()
         QCOMPARE(loaded->length(), 4);
         QCOMPARE(loaded->toWire(), wire);
     }
+}
+
+void TestChainStore::backupWhileOpen()
+{
+    const Chain written = populate(3);
+    ChainStore store(dbPath());   // a server holds it
+    QString error;
+    QVERIFY(store.open(&error));
+    std::optional<Chain> chain = store.load(Difficulty, &error);
+    QVERIFY(chain);
+    const QString target = m_dir->filePath(u"backup/copy.db"_s);
+    QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
+    qint64 blocks = 0;
+    QVERIFY2(ChainBackup::write(dbPath(), target, &blocks, &error), qPrintable(error));
+    QCOMPARE(blocks, 4);
+    QVERIFY(!QFile::exists(target + u".partial"_s));
+    // The server goes on; the copy stays the snapshot it was.
+    const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
+    QVERIFY(store.appendBlock(chain->forge(*proof, u"m"_s, 1), Difficulty, &error));
+    ChainStore copy(target);
+    QVERIFY2(copy.open(&error), qPrintable(error));
+    const std::optional<Chain> loaded = copy.load(Difficulty, &error);
+    QVERIFY2(loaded, qPrintable(error));
+    QCOMPARE(loaded->toWire(), written.toWire());
+
+    // A backup over an older one replaces it whole; a missing source leaves it alone.
+    QVERIFY2(ChainBackup::write(dbPath(), target, &blocks, &error), qPrintable(error));
+    QCOMPARE(blocks, 5);
+    QVERIFY(!ChainBackup::write(m_dir->filePath(u"none.db"_s), target, &blocks, &error));
+    QVERIFY2(error.contains(u"there is no database file there"_s), qPrintable(error));
+    QVERIFY(QFile::exists(target));
 }
 
 QTEST_GUILESS_MAIN(TestChainStore)
