@@ -41,6 +41,10 @@ Options::Options()
     , reward{u"reward"_s, u"[--server] Coins paid for each forged block (default 1)."_s, u"coins"_s}
     , verbose{u"verbose"_s,
               u"[--server] Log every request (default: only forged blocks and errors)."_s}
+    , backup{u"backup"_s,
+             u"[--server] Copy the database (--db) to a file with SQLite's online backup, also"
+             " while a server runs on it, and exit."_s,
+             u"file"_s}
     , url{u"url"_s, u"[--mine] Chain server to mine on (default http://127.0.0.1:5000)."_s, u"url"_s}
     , threads{u"threads"_s, u"[--mine] Proof-search threads (default: one per core)."_s, u"n"_s}
     , idFile{u"id-file"_s, u"[--mine] File holding your miner id (default my_id.txt)."_s, u"path"_s}
@@ -53,9 +57,9 @@ Options::Options()
     , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&manPage, Scope::Any},
              {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
              {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
-             {&reward, Scope::Server},    {&verbose, Scope::Server},    {&url, Scope::Miner},
-             {&threads, Scope::Miner},    {&idFile, Scope::Miner},      {&engine, Scope::Miner},
-             {&engines, Scope::Miner},    {&priority, Scope::Miner}}
+             {&reward, Scope::Server},    {&verbose, Scope::Server},    {&backup, Scope::Server},
+             {&url, Scope::Miner},        {&threads, Scope::Miner},     {&idFile, Scope::Miner},
+             {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner}}
 {
     QString description = u"blockforge %1: %2.\n\nModes:"_s.arg(Version::Text, Summary);
     for (const Mode &mode : Modes)

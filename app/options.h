@@ -63,6 +63,7 @@ struct Options
     QCommandLineOption database;
     QCommandLineOption reward;
     QCommandLineOption verbose;
+    QCommandLineOption backup;
 
     // --mine (and the window's defaults)
     QCommandLineOption url;

@@ -13,6 +13,7 @@
 #include "app/options.h"
 #include "app/run.h"
 #include "app/stopsignal.h"
+#include "core/chainbackup.h"
 #include "core/chainserver.h"
 #include "core/logging.h"
 
@@ -83,6 +84,8 @@ bool readOptions(const Options &options, ChainServer::Config *config, QHostAddre
         if (config->databasePath.isEmpty())
             return badValue("db", config->databasePath, "expected a file path");
     }
+    if (parser.isSet(options.backup) && parser.value(options.backup).isEmpty())
+        return badValue("backup", QString(), "expected a file path");
     return true;
 }
 
@@ -123,6 +126,18 @@ int runServer(QCoreApplication &app, const Options &options)
             qCCritical(lcServer) << "Cannot create the folder" << folder << "for the database";
             return 1;
         }
+    }
+    if (options.parser.isSet(options.backup)) {
+        const QString target = options.parser.value(options.backup);
+        qint64 blocks = 0;
+        QString error;
+        if (!ChainBackup::write(config.databasePath, target, &blocks, &error)) {
+            qCCritical(lcStore).noquote() << error;
+            return 1;
+        }
+        qCInfo(lcStore).noquote() << u"Backed up %1 blocks of \"%2\" to \"%3\""_s
+                                         .arg(blocks).arg(config.databasePath, target);
+        return 0;
     }
     fitDescriptorLimit(&config);
     // SIGINT and SIGTERM end the event loop, with a summary; the server then closes its

@@ -25,7 +25,6 @@
 
 #include <QCoreApplication>
 #include <QFileInfo>
-#include <QHttpServerResponse>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
 #include <QThread>

@@ -37,7 +37,7 @@ std::optional<Chain> Chain::fromBlocks(std::vector<Block> blocks, std::vector<in
     chain.m_lastBlockString = chain.m_blocks.back().blockString();
     chain.m_recentMidstates.clear();
     const std::size_t count = chain.m_blocks.size();
-    for (std::size_t i = count - std::min(count, StaleWindow + 1); i < count; ++i)
+    for (std::size_t i = count - std::min(count, MaxStaleWindow + 1); i < count; ++i)
         chain.m_recentMidstates.push_back(Sha256::midstate(chain.m_blocks[i].blockString()));
     return chain;
 }
@@ -69,6 +69,9 @@ Json Chain::transaction(const QString &sender, const QString &recipient, const J
 
 bool Chain::verifyLink(const Block &previous, const Block &next, int difficulty, QString *error)
 {
+    if (previous.index() == std::numeric_limits<std::int64_t>::max())
+        return fail(error, u"block %1 has the largest possible index: no block can follow it"_s
+                               .arg(previous.index()));
     if (next.index() != previous.index() + 1)
         return fail(error, u"block %1 follows block %2"_s.arg(next.index()).arg(previous.index()));
     const QByteArray previousString = previous.blockString();   // written once, used twice
@@ -100,28 +103,53 @@ bool Chain::verify(const std::vector<Block> &blocks, const std::vector<int> &dif
 
 std::int64_t Chain::addTransaction(Json transaction)
 {
+    const qsizetype bytes = transactionBytes(transaction);
     m_pending.push_back(std::move(transaction));
+    m_pendingSizes.push_back(bytes);
+    m_pendingBytes += bytes;
     return lastBlock().index() + 1;
 }
 
 void Chain::setPendingTransactions(Json transactions)
 {
-    m_pending = transactions.is_array() ? std::move(transactions) : Json::array();
+    m_pending = Json::array();
+    m_pendingSizes.clear();
+    m_pendingBytes = 0;
+    if (transactions.is_array()) {
+        for (Json &transaction : transactions)
+            addTransaction(std::move(transaction));
+    }
+}
+
+qsizetype Chain::transactionBytes(const Json &transaction)
+{
+    std::string text;
+    CanonicalJson::dumpTo(text, transaction);
+    return static_cast<qsizetype>(text.size()) + 2;
 }
 
 bool Chain::isValidProof(std::uint64_t proof) const
 {
-    return Pow::validProof(m_lastBlockString, proof, m_difficulty);
+    return Pow::validProof(m_recentMidstates.back(), proof, m_difficulty);
+}
+
+std::size_t Chain::staleWindow(int difficulty)
+{
+    std::size_t window = difficulty >= 2 ? 1 : 0;
+    for (int d = 2; d < difficulty && window < MaxStaleWindow; ++d)
+        window *= 16;
+    return std::min(window, MaxStaleWindow);
 }
 
 std::optional<std::int64_t> Chain::staleBlockFor(std::uint64_t proof) const
 {
     // m_recentMidstates ends with the last block's; the ones before it are candidates.
     const std::size_t count = m_blocks.size();
-    const std::size_t cached = m_recentMidstates.size();
+    const std::size_t cached = std::min(m_recentMidstates.size(), staleWindow(m_difficulty) + 1);
     for (std::size_t back = 2; back <= cached; ++back) {
         const std::size_t earlier = count - back;
-        if (Pow::validProof(m_recentMidstates[cached - back], proof, m_difficulties[earlier + 1]))
+        if (Pow::validProof(m_recentMidstates[m_recentMidstates.size() - back], proof,
+                            m_difficulties[earlier + 1]))
             return m_blocks[earlier].index() + 1;
     }
     return std::nullopt;
@@ -130,14 +158,23 @@ std::optional<std::int64_t> Chain::staleBlockFor(std::uint64_t proof) const
 Block Chain::forge(std::uint64_t proof, const QString &minerId, std::int64_t reward,
                    double timestamp) const
 {
-    Json transactions = m_pending;
+    // The oldest pending transactions that fit the budget, and at least one.
+    std::size_t taken = 0;
+    for (qsizetype bytes = 0; taken < m_pendingSizes.size(); ++taken) {
+        bytes += m_pendingSizes[taken];
+        if (taken > 0 && bytes > m_pendingBudget)
+            break;
+    }
+    Json transactions = Json::array();
+    for (std::size_t i = 0; i < taken; ++i)
+        transactions.push_back(m_pending[i]);
     transactions.push_back(transaction(u"0"_s, minerId, reward));
     Block block;
     block.value = Json{{"index", lastBlock().index() + 1},
                        {"timestamp", timestamp},
                        {"transactions", std::move(transactions)},
                        {"proof", proof},
-                       {"previous_hash", lastBlock().hash().toStdString()}};
+                       {"previous_hash", Sha256::hexDigest(m_lastBlockString).toStdString()}};
     return block;
 }
 
@@ -146,12 +183,21 @@ void Chain::append(Block block)
     const bool isGenesis = m_blocks.empty();
     m_lastBlockString = block.blockString();
     m_recentMidstates.push_back(Sha256::midstate(m_lastBlockString));
-    if (m_recentMidstates.size() > StaleWindow + 1)
+    if (m_recentMidstates.size() > MaxStaleWindow + 1)
         m_recentMidstates.pop_front();
+    if (!isGenesis) {
+        // The block holds the oldest pending transactions, then the reward.
+        const std::size_t transactions = block.transactions().size();
+        const std::size_t held = std::min(m_pendingSizes.size(),
+                                          transactions > 0 ? transactions - 1 : 0);
+        m_pending.erase(m_pending.begin(), m_pending.begin() + static_cast<std::ptrdiff_t>(held));
+        for (std::size_t i = 0; i < held; ++i) {
+            m_pendingBytes -= m_pendingSizes.front();
+            m_pendingSizes.pop_front();
+        }
+    }
     m_blocks.push_back(std::move(block));
     m_difficulties.push_back(isGenesis ? 0 : m_difficulty);
-    if (!isGenesis)
-        m_pending = Json::array();
 }
 
 QByteArray Chain::toWire() const

@@ -2,11 +2,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <vector>
 
 #include <QByteArray>
 #include <QString>
+#include <QtGlobal>
 
 #include "core/block.h"
 #include "core/pow.h"
@@ -28,7 +30,8 @@ public:
     static CanonicalJson::Json transaction(const QString &sender, const QString &recipient,
                                            const CanonicalJson::Json &amount);
 
-    // Whether next correctly follows previous: index, previous_hash and proof.
+    // Whether next correctly follows previous: index, previous_hash and proof. A block
+    // with the largest index (2^63 - 1) has no next block.
     static bool verifyLink(const Block &previous, const Block &next, int difficulty,
                            QString *error = nullptr);
     static bool verify(const std::vector<Block> &blocks, const std::vector<int> &difficulties,
@@ -47,17 +50,32 @@ public:
     std::int64_t addTransaction(CanonicalJson::Json transaction);
     void setPendingTransactions(CanonicalJson::Json transactions);
 
-    bool isValidProof(std::uint64_t proof) const;
-    static constexpr std::size_t StaleWindow = 64;   // earlier blocks a late proof is known for
+    // What a transaction adds to a block string: its canonical JSON and a ", ".
+    static qsizetype transactionBytes(const CanonicalJson::Json &transaction);
+    qsizetype pendingBytes() const { return m_pendingBytes; }   // of every pending transaction
+    // The bytes of pending transactions a block takes: forge() takes the oldest ones that
+    // fit (at least one), the rest wait for the next block. Unlimited unless set.
+    qsizetype pendingBudget() const { return m_pendingBudget; }
+    void setPendingBudget(qsizetype bytes) { m_pendingBudget = bytes; }
 
-    // Whether proof is valid for one of the StaleWindow blocks before the last (someone
+    bool isValidProof(std::uint64_t proof) const;   // one or two compressions, any block size
+
+    // Earlier blocks a late proof is recognised for: a random invalid proof is valid for
+    // one of them (and answered "stale") at most one time in 256, so none at difficulty
+    // 1, one at 2, 16 at 3 and MaxStaleWindow from 4 on.
+    static constexpr std::size_t MaxStaleWindow = 64;
+    static std::size_t staleWindow(int difficulty);
+
+    // Whether proof is valid for one of the staleWindow() blocks before the last (someone
     // else won the block it was for); returns the index of the block it would have made.
     std::optional<std::int64_t> staleBlockFor(std::uint64_t proof) const;
 
-    // The next block for a proof: pending transactions plus the reward to minerId.
+    // The next block for a proof: the pending transactions that fit the budget plus the
+    // reward to minerId. A chain's blocks are numbered from 1 without gaps, so its next
+    // index never overflows.
     Block forge(std::uint64_t proof, const QString &minerId, std::int64_t reward,
                 double timestamp = now()) const;
-    // Appends a block built by forge() and clears the pending transactions it holds.
+    // Appends a block built by forge() and drops the pending transactions it holds.
     void append(Block block);
 
     QByteArray toWire() const;   // {"chain": [...], "length": n}
@@ -66,9 +84,12 @@ private:
     std::vector<Block> m_blocks;
     std::vector<int> m_difficulties;
     CanonicalJson::Json m_pending = CanonicalJson::Json::array();
+    std::deque<qsizetype> m_pendingSizes;   // transactionBytes() of each, oldest first
+    qsizetype m_pendingBytes = 0;
+    qsizetype m_pendingBudget = std::numeric_limits<qsizetype>::max();
     QByteArray m_lastBlockString;
-    // Midstates of the last StaleWindow + 1 blocks' strings, newest last, so that a late
-    // proof is recognised with one compression per earlier block.
+    // Midstates of the last MaxStaleWindow + 1 blocks' strings, newest last: the last one
+    // checks a proof, the others recognise a late proof, each with one compression.
     std::deque<Sha256::Midstate> m_recentMidstates;
     int m_difficulty = Pow::DefaultDifficulty;
 };

@@ -11,41 +11,51 @@
 #include "core/block.h"
 #include "core/chain.h"
 #include "core/chainstore.h"
+#include "core/httpanswer.h"
 #include "core/pow.h"
 
-class QHttpServer;
-class QHttpServerRequest;
-class QHttpServerResponse;
 class QUrlQuery;
 class HttpListener;
+struct HttpRequest;
 
-// The classic chain server (PROTOCOL.md) on QHttpServer: GET /last_block, GET /chain,
-// POST /mine, POST /transactions/new. Everything runs on the thread that owns it, from
-// its event loop; several may run in one process. The first valid proof for a block
-// wins: a handler checks and commits in one go on that one thread. The only wait is that
-// commit (SQLite with synchronous=FULL: one fsync, about a millisecond), since a block is
-// acknowledged only once it is durable.
+// The classic chain server (PROTOCOL.md): GET /last_block, GET /chain, POST /mine,
+// POST /transactions/new, on our own HTTP/1.1 layer (HttpListener). Everything runs on
+// the thread that owns it, from its event loop; several may run in one process. The
+// first valid proof for a block wins: a handler checks and commits in one go on that one
+// thread. The only wait is that commit (SQLite with synchronous=FULL: one fsync, about a
+// millisecond), since a block is acknowledged only once it is durable.
 class ChainServer final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ChainServer)
 
 public:
+    static constexpr qsizetype MaxIdLength = 64;   // code points, after trimming
+    static constexpr qsizetype MaxBodyBytes = 64 * 1024;
+    // 16 KiB: 1/256 of our miner's 4 MiB answer cap, and a classic Python miner's attempt
+    // (json.dumps text + proof, hashed whole) stays at tens of microseconds.
+    static constexpr qsizetype DefaultMaxBlockBytes = 16 * 1024;
+    // What a block holds besides its pending transactions: index, timestamp, proof,
+    // previous_hash and the reward to an id of up to MaxIdLength code points (about
+    // 1,040 bytes at most, astral characters escaped). The rest is the pending budget.
+    static constexpr qsizetype BlockReserve = 2048;
+    static constexpr qsizetype MaxChainPage = 1000;   // GET /chain?start=&limit= cap
+
     struct Config
     {
         QString databasePath;
         int difficulty = Pow::DefaultDifficulty;
         std::int64_t reward = 1;
+        // The largest block string a new block may have: pending transactions are taken
+        // only while the next block stays within it (see BlockReserve).
+        qsizetype maxBlockBytes = DefaultMaxBlockBytes;
         // Connection limits (HttpListener::Limits).
         int requestTimeoutMs = 10'000;
         int idleTimeoutMs = 60'000;
         int maxConnections = 1000;
+        qint64 maxQueuedBytesPerConnection = 1 << 20;
+        qint64 maxQueuedBytes = 64 << 20;
     };
-
-    static constexpr qsizetype MaxIdLength = 64;
-    static constexpr qsizetype MaxBodyBytes = 64 * 1024;
-    static constexpr std::size_t MaxPendingTransactions = 10'000;
-    static constexpr qsizetype MaxChainPage = 1000;   // GET /chain?start=&limit= cap
 
     explicit ChainServer(const Config &config, QObject *parent = nullptr);
     ~ChainServer() override;
@@ -58,38 +68,39 @@ public:
     void close();                // stop listening, close the database
 
     const Chain &chain() const { return m_chain; }
+    const Config &config() const { return m_config; }
+    const HttpListener *listener() const { return m_listener; }
 
     // The answers to POST /mine and POST /transactions/new for a request body. The
     // routes call these; so do the fuzz targets, without any socket.
-    QHttpServerResponse submitProof(const QByteArray &body);
-    QHttpServerResponse newTransaction(const QByteArray &body);
-    const Config &config() const { return m_config; }
+    HttpAnswer submitProof(const QByteArray &body);
+    HttpAnswer newTransaction(const QByteArray &body);
 
 signals:
     void blockForged(const Block &block);   // after the block is committed
+    // The path as sent, percent-decoded, with control, C1 and bidi characters escaped
+    // (Printable::escaped): safe to print.
     void requestServed(const QString &method, const QString &path, int status,
                        double milliseconds);
 
 private:
-    void registerRoutes();
+    HttpAnswer handle(const HttpRequest &request);
+    HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
-    QHttpServerResponse lastBlock() const;
-    QHttpServerResponse fullChain(const QUrlQuery &query);
-    template<typename Handler>
-    QHttpServerResponse timed(const QHttpServerRequest &request, Handler handler);
+    HttpAnswer lastBlock() const;
+    HttpAnswer fullChain(const QUrlQuery &query) const;
+    HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;
 
     Config m_config;
     ChainStore m_store;
     Chain m_chain;
     QByteArray m_lastBlockAnswer;   // serialised once per block
     // Every block's canonical JSON, joined by ", ", appended to per block (never rebuilt
-    // whole), with each block's offset; GET /chain answers are cut from it.
+    // whole), with each block's offset; GET /chain answers are cut from it, a piece at a
+    // time as the client reads.
     QByteArray m_chainBlocks;
     std::vector<qsizetype> m_blockOffsets;
-    QByteArray m_chainAnswer;       // the whole chain, built on demand once per block
-    bool m_chainAnswerStale = true;
-    QHttpServer *m_http = nullptr;       // child of this
-    HttpListener *m_listener = nullptr;  // child of m_http once bound
+    HttpListener *m_listener = nullptr;   // child of this
     QString m_errorString;
     quint16 m_port = 0;
 };

@@ -1,11 +1,19 @@
 #include "core/chainstore.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QVariant>
 
 #include "core/logging.h"
@@ -30,6 +38,11 @@ QString text(const QByteArray &utf8)
 {
     return QString::fromUtf8(utf8);
 }
+
+QString errorText(int code)
+{
+    return QString::fromLocal8Bit(std::strerror(code));
+}
 }
 
 ChainStore::ChainStore(const QString &path)
@@ -47,34 +60,34 @@ bool ChainStore::open(QString *error)
 {
     close();
     const QString what = u"Cannot open chain database \"%1\": "_s.arg(m_path);
-    if (QFileInfo(m_path).isDir())
+    const QFileInfo file(m_path);
+    if (file.isDir())
         return fail(error, what + u"it is a folder"_s);
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
-        db.setDatabaseName(m_path);
-        // No busy waiting: a database another server holds is an immediate error.
-        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=0"_s);
-        if (!db.open()) {
-            const QString reason = db.lastError().text();
-            db = QSqlDatabase();
-            QSqlDatabase::removeDatabase(m_connectionName);
-            return fail(error, what + reason);
-        }
+    // The server writes every block to the file and keeps its journal and lock file next
+    // to it: say so, rather than the "disk I/O error" SQLite gives.
+    const QByteArray native = QFile::encodeName(m_path);
+    if (file.exists() && ::access(native.constData(), W_OK) != 0)
+        return fail(error, what + u"the file is read-only (%1)"_s.arg(errorText(errno)));
+    const QString folder = file.absolutePath();
+    if (::access(QFile::encodeName(folder).constData(), W_OK) != 0) {
+        return fail(error, what + u"its folder \"%1\" is read-only (%2): the server keeps its"
+                                  " journal and lock file there"_s.arg(folder, errorText(errno)));
     }
-    m_open = true;
+    // One server per database file, held for as long as it is open (the kernel lets go
+    // of it if the process dies). Other readers, such as a backup, are welcome.
+    m_lock = ::open(QFile::encodeName(m_path + u".lock"_s).constData(),
+                    O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_lock < 0)
+        return fail(error, what + u"cannot create its lock file: "_s + errorText(errno));
+    if (::flock(m_lock, LOCK_EX | LOCK_NB) != 0) {
+        const int code = errno;
+        close();
+        return fail(error, what + (code == EWOULDBLOCK
+                                       ? u"it is locked by another server (\"%1.lock\")"_s.arg(m_path)
+                                       : u"cannot lock it: "_s + errorText(code)));
+    }
     QString reason;
-    // Exclusive locking: one server per database file; WAL; FULL sync so a
-    // committed block survives a power cut.
-    const bool ok = exec(u"PRAGMA locking_mode=EXCLUSIVE"_s, &reason)
-        && exec(u"PRAGMA journal_mode=WAL"_s, &reason)
-        && exec(u"PRAGMA synchronous=FULL"_s, &reason)
-        && exec(u"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
-                &reason)
-        && exec(u"CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY,"
-                " json TEXT NOT NULL, difficulty INTEGER NOT NULL)"_s, &reason)
-        && exec(u"CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                " json TEXT NOT NULL)"_s, &reason);
-    if (!ok) {
+    if (!openConnection(&reason)) {
         close();
         return fail(error, what + reason);
     }
@@ -105,7 +118,33 @@ bool ChainStore::open(QString *error)
     return true;
 }
 
-void ChainStore::close()
+bool ChainStore::openConnection(QString *error)
+{
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
+        db.setDatabaseName(m_path);
+        // The lock file keeps other servers out; a reader never waits long.
+        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=0"_s);
+        if (!db.open()) {
+            const QString reason = db.lastError().text();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(m_connectionName);
+            return fail(error, reason);
+        }
+    }
+    m_open = true;
+    // WAL, and FULL sync so that a committed block survives a power cut.
+    return exec(u"PRAGMA journal_mode=WAL"_s, error)
+        && exec(u"PRAGMA synchronous=FULL"_s, error)
+        && exec(u"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+                error)
+        && exec(u"CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY,"
+                " json TEXT NOT NULL, difficulty INTEGER NOT NULL)"_s, error)
+        && exec(u"CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " json TEXT NOT NULL)"_s, error);
+}
+
+void ChainStore::closeConnection()
 {
     if (!QSqlDatabase::contains(m_connectionName))
         return;
@@ -116,6 +155,40 @@ void ChainStore::close()
     }
     QSqlDatabase::removeDatabase(m_connectionName);
     m_open = false;
+}
+
+void ChainStore::close()
+{
+    closeConnection();
+    if (m_lock >= 0) {
+        ::close(m_lock);
+        m_lock = -1;
+    }
+}
+
+// The blocks committed since the last checkpoint live in the -wal file. If someone deleted
+// it (or the -shm file) while the server runs, SQLite goes on writing to the deleted file,
+// and those blocks would be gone on the next start. Copy them into the database file while
+// the deleted one is still open, and start a new journal.
+bool ChainStore::keepJournal(QString *error)
+{
+    if (QFileInfo::exists(m_path + u"-wal"_s) && QFileInfo::exists(m_path + u"-shm"_s))
+        return true;
+    qCWarning(lcStore) << "The journal of" << m_path
+                       << "was deleted while the server ran: writing its blocks into the database";
+    for (int attempt = 0;; ++attempt) {
+        QSqlQuery checkpoint(QSqlDatabase::database(m_connectionName, false));
+        if (!checkpoint.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s) || !checkpoint.next())
+            return fail(error, checkpoint.lastError().text());
+        if (checkpoint.value(0).toInt() == 0)   // not blocked by a reader
+            break;
+        if (attempt == 100)
+            return fail(error, u"the journal cannot be written back: readers hold it"_s);
+        checkpoint = QSqlQuery();
+        QThread::msleep(10);
+    }
+    closeConnection();
+    return openConnection(error);
 }
 
 bool ChainStore::exec(const QString &statement, QString *error)
@@ -258,6 +331,11 @@ bool ChainStore::appendBlock(const Block &block, int difficulty, QString *error)
 {
     if (!m_open)
         return fail(error, u"the database is not open"_s);
+    return commitBlock(block, difficulty, error) && keepJournal(error);
+}
+
+bool ChainStore::commitBlock(const Block &block, int difficulty, QString *error)
+{
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.transaction())
         return fail(error, db.lastError().text());
@@ -270,8 +348,14 @@ bool ChainStore::appendBlock(const Block &block, int difficulty, QString *error)
     meta.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('tip', ?), ('length', ?)"_s);
     meta.addBindValue(text(block.hash()));
     meta.addBindValue(QString::number(block.index()));
+    // The block holds the oldest pending transactions, then the reward.
+    const std::size_t transactions = block.transactions().size();
     QSqlQuery clear(db);
-    if (!insert.exec() || !meta.exec() || !clear.exec(u"DELETE FROM pending"_s)) {
+    clear.prepare(u"DELETE FROM pending WHERE id IN"
+                  " (SELECT id FROM pending ORDER BY id LIMIT ?)"_s);
+    clear.addBindValue(QVariant::fromValue(static_cast<qint64>(transactions > 0 ? transactions - 1
+                                                                                 : 0)));
+    if (!insert.exec() || !meta.exec() || !clear.exec()) {
         const QString reason = !insert.lastError().text().trimmed().isEmpty()
             ? insert.lastError().text()
             : !meta.lastError().text().trimmed().isEmpty() ? meta.lastError().text()

@@ -11,7 +11,9 @@
 // The chain on disk: one SQLite file (WAL, synchronous=FULL) holding the blocks in
 // their canonical JSON, the difficulty each proof was checked at, and the pending
 // transactions. A write returns only after its transaction committed, so a caller
-// may acknowledge it. Used from the thread that opened it only.
+// may acknowledge it. One store per file at a time (a lock file, "<path>.lock", held
+// while open); other processes may read it, as a backup does. Used from the thread that
+// opened it only.
 class ChainStore final
 {
     Q_DISABLE_COPY_MOVE(ChainStore)
@@ -20,7 +22,8 @@ public:
     explicit ChainStore(const QString &path);
     ~ChainStore();
 
-    // Opens or creates the database file and its tables.
+    // Opens or creates the database file and its tables. A read-only file or folder, or a
+    // file another store holds, is refused with a message saying so.
     bool open(QString *error);
     void close();
     bool isOpen() const { return m_open; }
@@ -31,14 +34,20 @@ public:
     // a message saying what is wrong; it is never changed.
     std::optional<Chain> load(int difficulty, QString *error);
 
-    // Stores block at difficulty and clears the pending transactions, in one transaction.
+    // Stores block at difficulty and drops the pending transactions it holds (the oldest
+    // ones), in one transaction.
     bool appendBlock(const Block &block, int difficulty, QString *error);
     bool addPendingTransaction(const CanonicalJson::Json &transaction, QString *error);
 
 private:
+    bool openConnection(QString *error);
+    void closeConnection();
+    bool commitBlock(const Block &block, int difficulty, QString *error);
+    bool keepJournal(QString *error);
     bool exec(const QString &statement, QString *error);
 
     QString m_path;
     QString m_connectionName;
+    int m_lock = -1;   // descriptor of the lock file, flock()ed while open
     bool m_open = false;
 };

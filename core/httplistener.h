@@ -1,24 +1,35 @@
 #pragma once
 
-#include <QList>
-#include <QPointer>
+#include <functional>
+#include <vector>
+
+#include <QElapsedTimer>
+#include <QString>
 #include <QTcpServer>
 
-// The TCP side of the chain server, handed to QHttpServer with bind(). QHttpServer 6.4
-// lacks what a server on a network needs (see shared/QHTTPSERVER-6.4.md); this fills it
-// in front of its parser, per connection, before QHttpServer reads a byte:
-// - a request line or header block that is not HTTP/1.x: 400 JSON, closed;
-// - an announced body over maxBodyBytes: 413 JSON, closed before the body is buffered;
-//   chunked bodies (no announced length): 411 JSON;
-// - "Expect: 100-continue": "100 Continue" once the headers are in;
-// - "Connection: close" or HTTP/1.0 without keep-alive: closed after the answer;
-// - a request not complete within requestTimeoutMs: 408 JSON, closed; a connection idle
-//   for idleTimeoutMs: closed;
-// - HEAD (QHttpServer would send a body): 405 head only, closed;
-// - more than maxConnections open: 503 JSON, closed;
-// - a client that keeps sending requests while over 1 MiB of its answers is unread: cut.
-class HttpConnectionGuard;
+#include "core/httpanswer.h"
+#include "core/httphead.h"
+#include "core/httprequestreader.h"
 
+class QTimer;
+class HttpConnection;
+
+// The chain server's HTTP/1.1 server: it accepts connections (QTcpServer) and serves
+// each with an HttpConnection that frames requests with the pure HttpHead parser and
+// answers them through one handler, in order, one answer per request.
+//
+// Limits, each answered with a JSON {"message": ...} where there is an answer:
+// - heads over maxHeadBytes (431), announced bodies over maxBodyBytes (413, before the
+//   body is read), chunked bodies (411), malformed requests (400), unknown methods (501);
+// - a request not complete within requestTimeoutMs (408); an idle connection is closed
+//   after idleTimeoutMs; a client that reads none of its answers for requestTimeoutMs is
+//   disconnected;
+// - answers written but unread: maxQueuedBytesPerConnection per connection (its further
+//   requests wait), maxQueuedBytes in all (the connection that has been stuck longest is
+//   cut);
+// - at maxConnections taking requests, the connection idle the longest (no request under
+//   way, nothing unsent) is closed to admit the new one; with none idle, the new one gets
+//   a 503. A process out of descriptors does the same before accepting again.
 class HttpListener final : public QTcpServer
 {
     Q_OBJECT
@@ -27,41 +38,50 @@ class HttpListener final : public QTcpServer
 public:
     struct Limits
     {
-        qint64 maxBodyBytes = 64 * 1024;
-        int maxHeaderBytes = 16 * 1024;
+        HttpHead::Limits head;
         int requestTimeoutMs = 10'000;
         int idleTimeoutMs = 60'000;
         int maxConnections = 1000;
+        qint64 maxQueuedBytesPerConnection = 1 << 20;
+        qint64 maxQueuedBytes = 64 << 20;
     };
+    using Handler = std::function<HttpAnswer(const HttpRequest &request)>;
 
-    explicit HttpListener(const Limits &limits, QObject *parent = nullptr);
+    HttpListener(const Limits &limits, Handler handler, QObject *parent = nullptr);
     ~HttpListener() override;
 
-    // The QHttpServer this listener is bound to: it is cut off from a connection this
-    // listener answers itself. Call after QHttpServer::bind(this).
-    void setHttpServer(QObject *httpServer);
     const Limits &limits() const { return m_limits; }
-    int connectionCount() const { return m_connections; }
+    int connectionCount() const { return static_cast<int>(m_connections.size()); }
+    qint64 queuedBytes() const { return m_queued; }
+    void closeConnections();
 
-    // A complete HTTP answer with a {"message": ...} JSON body (only announced when
-    // withBody is false, as for HEAD), and "Connection: close".
-    static QByteArray errorAnswer(int status, const QString &message, bool withBody = true,
-                                  const QByteArray &extraHeaders = QByteArray());
+    // For HttpConnection.
+    qint64 now() const { return m_clock.elapsed(); }
+    HttpAnswer handle(const HttpRequest &request) { return m_handler(request); }
+    void addQueued(HttpConnection *connection, qint64 bytes);
+    void reportRejection(const HttpHead::Rejection &rejection);
+    void connectionFinishing() { ++m_finishing; }
+    void forget(HttpConnection *connection, bool finishing);
 
 signals:
-    // An answer given here rather than by QHttpServer (method and path may be empty).
+    // A request answered here rather than by the handler (method and path may be empty;
+    // the path is percent-encoded as sent).
     void requestRejected(const QString &method, const QString &path, int status);
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
-    friend class HttpConnectionGuard;
-
-    void followNewConnections();
+    HttpConnection *idlest() const;
+    void acceptFailed(QAbstractSocket::SocketError error);
+    void checkTimers();
 
     Limits m_limits;
-    QPointer<QObject> m_httpServer;
-    QList<QPointer<HttpConnectionGuard>> m_unfollowed;   // taken by QHttpServer next
-    int m_connections = 0;
+    Handler m_handler;
+    std::vector<HttpConnection *> m_connections;   // children of this
+    int m_finishing = 0;   // of them, taking no more requests (closing soon)
+    qint64 m_queued = 0;
+    QElapsedTimer m_clock;
+    QTimer *m_timer = nullptr;                     // child of this
+    bool m_acceptPaused = false;
 };

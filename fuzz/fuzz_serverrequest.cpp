@@ -8,7 +8,6 @@
 #include <cstdlib>
 
 #include <QCoreApplication>
-#include <QHttpServerResponse>
 #include <QTemporaryDir>
 
 #include "core/chainserver.h"
@@ -47,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const QByteArray bytes(reinterpret_cast<const char *>(data) + 1, static_cast<qsizetype>(size - 1));
     const qsizetype lengthBefore = server->chain().length();
 
-    QHttpServerResponse response = [&] {
+    const HttpAnswer response = [&] {
         if (route == 0)
             return server->submitProof(bytes);
         if (route == 1)
@@ -58,10 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                                    + bytes + "\"}");
     }();
 
-    const int status = static_cast<int>(response.statusCode());
-    check(status == 200 || status == 201 || status == 400 || status == 409 || status == 503);
+    const int status = response.status;
+    check(status == 200 || status == 201 || status == 400 || status == 409 || status == 413
+          || status == 503);
     QString error;
-    const auto json = CanonicalJson::parse(response.data(), &error);
+    const auto json = CanonicalJson::parse(response.body, &error);
     check(json && json->is_object() && json->contains("message") && (*json)["message"].is_string());
     const qsizetype lengthAfter = server->chain().length();
     if (status == 200) {

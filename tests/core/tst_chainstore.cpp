@@ -1,9 +1,12 @@
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "core/chainbackup.h"
 #include "core/chainstore.h"
 #include "core/pow.h"
 
@@ -24,6 +27,8 @@ private slots:
     void refusesNonDatabaseFile();
     void secondStoreOnSameFileIsRefused();
     void storesWorkSideBySide();
+    void deletedJournalLosesNothing();
+    void backupWhileOpen();
 
 private:
     static constexpr int Difficulty = 2;
@@ -263,6 +268,75 @@ void TestChainStore::storesWorkSideBySide()
     QVERIFY(b.open(&error));
     QCOMPARE(a.load(Difficulty, &error)->pendingTransactions().size(), 1u);
     QCOMPARE(b.load(Difficulty, &error)->pendingTransactions().size(), 0u);
+}
+
+void TestChainStore::deletedJournalLosesNothing()
+{
+    // Someone deletes the -wal and -shm files of a running server's database: the blocks
+    // since the last checkpoint must not vanish on the next start.
+    ChainStore store(dbPath());
+    QString error;
+    QVERIFY(store.open(&error));
+    std::optional<Chain> chain = store.load(Difficulty, &error);
+    QVERIFY(chain);
+    const auto forge = [&] {
+        const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
+        Block block = chain->forge(*proof, u"m"_s, 1);
+        const bool stored = store.appendBlock(block, Difficulty, &error);
+        chain->append(std::move(block));
+        return stored;
+    };
+    QVERIFY2(forge(), qPrintable(error));
+    QVERIFY(QFile::exists(dbPath() + u"-wal"_s));
+    QVERIFY(QFile::remove(dbPath() + u"-wal"_s));
+    QVERIFY(QFile::remove(dbPath() + u"-shm"_s));
+    QVERIFY2(forge(), qPrintable(error));
+    QVERIFY2(forge(), qPrintable(error));
+    const QByteArray wire = chain->toWire();
+
+    // A crash now (the files copied as they are) or a clean close: all four blocks.
+    QVERIFY(QFile::copy(dbPath(), m_dir->filePath(u"crash.db"_s)));
+    QFile::copy(dbPath() + u"-wal"_s, m_dir->filePath(u"crash.db-wal"_s));
+    store.close();
+    for (const QString &path : {dbPath(), m_dir->filePath(u"crash.db"_s)}) {
+        ChainStore again(path);
+        QVERIFY2(again.open(&error), qPrintable(error));
+        const std::optional<Chain> loaded = again.load(Difficulty, &error);
+        QVERIFY2(loaded, qPrintable(error));
+        QCOMPARE(loaded->length(), 4);
+        QCOMPARE(loaded->toWire(), wire);
+    }
+}
+
+void TestChainStore::backupWhileOpen()
+{
+    const Chain written = populate(3);
+    ChainStore store(dbPath());   // a server holds it
+    QString error;
+    QVERIFY(store.open(&error));
+    std::optional<Chain> chain = store.load(Difficulty, &error);
+    QVERIFY(chain);
+    const QString target = m_dir->filePath(u"backup/copy.db"_s);
+    QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
+    qint64 blocks = 0;
+    QVERIFY2(ChainBackup::write(dbPath(), target, &blocks, &error), qPrintable(error));
+    QCOMPARE(blocks, 4);
+    QVERIFY(!QFile::exists(target + u".partial"_s));
+    // The server goes on; the copy stays the snapshot it was.
+    const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
+    QVERIFY(store.appendBlock(chain->forge(*proof, u"m"_s, 1), Difficulty, &error));
+    ChainStore copy(target);
+    QVERIFY2(copy.open(&error), qPrintable(error));
+    const std::optional<Chain> loaded = copy.load(Difficulty, &error);
+    QVERIFY2(loaded, qPrintable(error));
+    QCOMPARE(loaded->toWire(), written.toWire());
+
+    // A backup over an older one replaces it whole; a missing source leaves it alone.
+    QVERIFY2(ChainBackup::write(dbPath(), target, &blocks, &error), qPrintable(error));
+    QCOMPARE(blocks, 5);
+    QVERIFY(!ChainBackup::write(m_dir->filePath(u"none.db"_s), target, &blocks, &error));
+    QVERIFY2(error.contains(u"there is no database file there"_s), qPrintable(error));
+    QVERIFY(QFile::exists(target));
 }
 
 QTEST_GUILESS_MAIN(TestChainStore)

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+
+#include <QByteArray>
+#include <QString>
+
+// One answer of the chain server: a status and a JSON body, either whole or produced in
+// pieces as the client reads (a long GET /chain is never held in memory whole per client).
+struct HttpAnswer
+{
+    // The next at most maxBytes bytes of the body, from offset (below sourceSize).
+    using Source = std::function<QByteArray(qint64 offset, qint64 maxBytes)>;
+    enum class Connection { Default, KeepAlive, Close };   // what the head says about it
+
+    int status = 200;
+    QByteArray body;
+    QByteArray extraHeaders;   // whole lines, such as "Allow: POST\r\n"
+    Source source;             // when set, the body comes from here instead
+    qint64 sourceSize = 0;
+
+    static HttpAnswer json(int status, const QByteArray &body, const QByteArray &extraHeaders = {});
+    // {"message": text}, the shape of every error (PROTOCOL.md).
+    static HttpAnswer message(int status, const QString &text, const QByteArray &extraHeaders = {});
+
+    qint64 bodySize() const { return source ? sourceSize : body.size(); }
+    // The status line and headers, through the empty line that ends them.
+    QByteArray head(Connection connection) const;
+};
