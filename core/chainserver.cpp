@@ -309,7 +309,7 @@ HttpAnswer ChainServer::submitProof(const QByteArray &bytes)
     const Json &proofJson = *proofField;
     if (CanonicalJson::isBigInteger(proofJson))
         return message(u"\"proof\" does not fit in 64 bits: proofs are integers from 0 to 2^63 - 1"_s,
-                       StatusCode::BadRequest);
+                       Status::BadRequest);
     if (!proofJson.is_number_integer())
         return message(u"\"proof\" must be a non-negative integer, not %1"_s
                            .arg(QLatin1StringView(kindOf(proofJson))), Status::BadRequest);

@@ -203,7 +203,7 @@ void TestRunServer::defaultDatabaseIsInAppData()
 void TestRunServer::logEscapesClientText()
 {
     QProcess process;
-    const quint16 port = start(process);
+    const quint16 port = start(process, {u"--verbose"_s});   // paths are logged per request
     QVERIFY2(port, m_log.constData());
     HttpTestClient client(port);
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), 10'000);

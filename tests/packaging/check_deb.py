@@ -77,7 +77,7 @@ def check_control(deb, version):
     # dpkg-shlibdeps derives these from the libraries the binary links, with versions.
     depends = {d.split(" ")[0]: d for d in fields["Depends"].split(", ")}
     for library in ("libc6", "libstdc++6", "libqt6core6", "libqt6network6",
-                    "libqt6httpserver6", "libqt6sql6", "libqt6widgets6", "libssl3"):
+                    "libqt6sql6", "libqt6widgets6", "libssl3"):
         if library not in depends or "(>= " not in depends[library]:
             fail(f"Depends lacks a versioned {library}: {fields['Depends']!r}")
     # The chain's SQLite driver is a plugin, which dpkg-shlibdeps cannot see.
