@@ -1,7 +1,5 @@
 #include "core/logging.h"
 
-Q_LOGGING_CATEGORY(lcChain, "blockforge.chain")
 Q_LOGGING_CATEGORY(lcStore, "blockforge.store")
 Q_LOGGING_CATEGORY(lcServer, "blockforge.server")
 Q_LOGGING_CATEGORY(lcMiner, "blockforge.miner")
-Q_LOGGING_CATEGORY(lcPow, "blockforge.pow")

@@ -1,200 +1,65 @@
 #include "core/miner.h"
 
 #include <algorithm>
-#include <cmath>
 
-#include <QFile>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QTimer>
 
-#include "core/canonicaljson.h"
 #include "core/engines/engines.h"
 #include "core/engines/searchengine.h"
 #include "core/logging.h"
+#include "core/miningtext.h"
 #include "core/pow.h"
 #include "core/sha256.h"
+#include "core/validate.h"
 
 using namespace Qt::StringLiterals;
-using Json = CanonicalJson::Json;
+using MinerProtocol::ReplyKind;
 
-namespace
-{
-constexpr int SnippetChars = 200;
-constexpr qint64 MaxAnswerBytes = 4 << 20;   // a chain server's answer is far smaller
-constexpr int DeadlineFactor = 3;             // whole request, in request timeouts
-const char AbortReason[] = "blockforgeAbortReason";
-
-// The start of a body as one line of plain text: at most SnippetChars characters,
-// control characters shown as spaces.
-QString snippet(const QByteArray &body)
-{
-    if (body.isEmpty())
-        return u"(empty body)"_s;
-    const qsizetype window = SnippetChars * 4 + 4;   // enough UTF-8 for SnippetChars
-    const QString decoded = QString::fromUtf8(body.left(window));
-    const bool truncated = decoded.size() > SnippetChars || body.size() > window;
-    QString text = decoded.left(SnippetChars);
-    for (QChar &c : text) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-            c = u' ';
-    }
-    text = text.simplified();
-    if (text.isEmpty())
-        return u"(blank)"_s;   // only spaces or control characters: still say something
-    if (truncated)
-        text += u" ..."_s;
-    return text;
-}
-
-QString seconds(int milliseconds)
-{
-    return milliseconds % 1000 == 0 ? u"%1 s"_s.arg(milliseconds / 1000)
-                                    : u"%1 s"_s.arg(milliseconds / 1000.0, 0, 'g', 3);
-}
-
-std::optional<qint64> integerOf(const Json &json)
-{
-    if (json.is_number_integer())
-        return json.is_number_unsigned() ? static_cast<qint64>(std::min<std::uint64_t>(
-                                               json.get<std::uint64_t>(), Pow::MaxProof))
-                                         : json.get<std::int64_t>();
-    if (json.is_number_float()) {
-        const double value = json.get<double>();
-        if (std::isfinite(value) && value == std::floor(value) && std::abs(value) < 9e15)
-            return static_cast<qint64>(value);
-    }
-    return std::nullopt;
-}
-}
-
-struct Miner::Answer
-{
-    int status = 0;                  // HTTP status, 0 when there was no HTTP answer
-    QByteArray body;
-    QString networkError;            // when status is 0
-};
-
-Miner::Miner(const Config &config, QObject *parent)
+Miner::Miner(ProofSearch::Priority priority, QObject *parent)
     : QObject{parent}
-    , m_config{config}
-    , m_network{new QNetworkAccessManager(this)}
     , m_pollTimer{new QTimer(this)}
     , m_retryTimer{new QTimer(this)}
-    , m_rateTimer{new QTimer(this)}
-    , m_search{std::make_unique<ProofSearch>(config.engine ? *config.engine : Engines::best(),
-                                             config.threads, config.priority)}
+    , m_search{Engines::best(), 0, priority}
 {
     m_pollTimer->setSingleShot(true);
     m_retryTimer->setSingleShot(true);
-    m_rateTimer->setInterval(std::max(100, m_config.hashRateIntervalMs));
     connect(m_pollTimer, &QTimer::timeout, this, [this] { requestWork(true); });
     connect(m_retryTimer, &QTimer::timeout, this, [this] { requestWork(false); });
-    connect(m_rateTimer, &QTimer::timeout, this, &Miner::updateHashRate);
-    connect(m_search.get(), &ProofSearch::proofFound, this, &Miner::handleProof);
-    connect(m_search.get(), &ProofSearch::searchExhausted, this, &Miner::handleSearchExhausted);
+    connect(&m_search, &ProofSearch::proofFound, this, &Miner::handleProof);
+    connect(&m_search, &ProofSearch::searchExhausted, this, &Miner::handleSearchExhausted);
 }
 
 Miner::~Miner()
 {
-    // Quietly: a window being destroyed does not want signals any more.
+    // Quietly: whoever listened is being destroyed too.
     const QSignalBlocker blocker(this);
     stop();
 }
 
-QString Miner::engineName() const
-{
-    return m_search->engine().name();
-}
-
-int Miner::threadCount() const
-{
-    return m_search->threadCount();
-}
-
-ProofSearch::Priority Miner::priority() const
-{
-    return m_search->priority();
-}
-
-double Miner::averageHashRate() const
-{
-    const qint64 ms = uptimeMs();
-    return ms > 0 ? static_cast<double>(attempts()) * 1000.0 / static_cast<double>(ms) : 0.0;
-}
-
-quint64 Miner::attempts() const
-{
-    return m_running ? m_search->attempts() - m_attemptsBase : m_runAttempts;
-}
-
-qint64 Miner::uptimeMs() const
-{
-    return m_running ? m_uptime.elapsed() : m_runMs;
-}
-
-std::optional<QString> Miner::readId(const QString &path, QString *error)
-{
-    auto fail = [error](const QString &message) -> std::optional<QString> {
-        if (error)
-            *error = message;
-        return std::nullopt;
-    };
-    if (path.isEmpty())
-        return fail(u"No miner id file given"_s);
-    QFile file(path);
-    if (!file.exists())
-        return fail(u"Cannot read the miner id from \"%1\": the file does not exist "
-                    "(put your id in it, e.g. your name)"_s.arg(path));
-    if (!file.open(QIODevice::ReadOnly))
-        return fail(u"Cannot read the miner id from \"%1\": %2"_s.arg(path, file.errorString()));
-    const QByteArray bytes = file.read(64 * 1024);
-    if (file.error() != QFileDevice::NoError)
-        return fail(u"Cannot read the miner id from \"%1\": %2"_s.arg(path, file.errorString()));
-    const QString id = QString::fromUtf8(bytes).trimmed();
-    if (id.isEmpty())
-        return fail(u"The miner id file \"%1\" is empty: put your id in it"_s.arg(path));
-    return id;
-}
-
-bool Miner::start(QString *error)
+Result<void> Miner::start(const Config &config)
 {
     if (m_running)
-        return true;
-    QString problem;
-    const std::optional<QString> id = readId(m_config.idFile, &problem);
-    if (!id) {
-        if (error)
-            *error = problem;
-        emit errorOccurred(problem);
-        return false;
-    }
-    if (!m_config.serverUrl.isValid() || m_config.serverUrl.host().isEmpty()) {
-        problem = u"Invalid server URL \"%1\""_s.arg(m_config.serverUrl.toString());
-        if (error)
-            *error = problem;
-        emit errorOccurred(problem);
-        return false;
-    }
-    m_id = *id;
+        return {};
+    if (config.id.trimmed().isEmpty())
+        return Error{u"No miner id: the server would not know whom to pay"_s};
+    const Result<QUrl> url = Validate::nodeUrl(config.serverUrl.toString());
+    if (!url)
+        return url.error();
+    m_config = config;
+    m_config.id = config.id.trimmed();
+    m_config.serverUrl = *url;
+    m_client.setBaseUrl(*url);
+    m_client.setRequestTimeout(config.requestTimeoutMs);
+    m_search.setEngine(config.engine ? *config.engine : Engines::best());
+    m_search.setThreadCount(config.threads);
     m_running = true;
-    m_backoffMs = 0;
-    m_lastBlock.reset();
-    m_lastBlockHash.clear();
-    m_blockIndex = 0;
-    m_attemptsBase = m_search->attempts();
-    m_rateAttempts = m_attemptsBase;
-    m_uptime.start();
-    m_rateNsecs = 0;
-    m_hashRate = 0;
-    m_rateTimer->start();
-    qCDebug(lcMiner) << "Mining on" << m_config.serverUrl.toString() << "as" << m_id << "with"
-                    << engineName() << threadCount() << "threads";
+    forgetWork();
+    qCDebug(lcMiner) << "Mining on" << m_config.serverUrl.toString() << "as" << m_config.id
+                     << "with" << m_search.engine().name() << m_search.threadCount() << "threads";
     emit started();
     requestWork(false);
-    return true;
+    return {};
 }
 
 void Miner::stop()
@@ -202,196 +67,171 @@ void Miner::stop()
     if (!m_running)
         return;
     m_running = false;
-    m_state = State::Stopped;
-    abortReply(m_workReply);
-    abortReply(m_mineReply);
-    m_pollTimer->stop();
-    m_retryTimer->stop();
-    m_rateTimer->stop();
-    m_search->stop();
-    m_runAttempts = m_search->attempts() - m_attemptsBase;
-    m_runMs = m_uptime.elapsed();
-    m_hashRate = 0;
-    qCDebug(lcMiner) << "Stopped after" << m_runMs << "ms";
-    emit hashRateChanged(0);
-    emit stopped();
-}
-
-QUrl Miner::endpoint(const QString &name) const
-{
-    QUrl base = m_config.serverUrl;
-    if (!base.path().endsWith(u'/'))
-        base.setPath(base.path() + u'/');
-    return base.resolved(QUrl(name));
-}
-
-QNetworkReply *Miner::send(const QString &name, const QByteArray *postBody)
-{
-    QNetworkRequest request(endpoint(name));
-    request.setTransferTimeout(m_config.requestTimeoutMs);
-    request.setRawHeader("Accept", "application/json");
-    QNetworkReply *reply = nullptr;
-    if (postBody) {
-        request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
-        reply = m_network->post(request, *postBody);
+    halt();
+    qCDebug(lcMiner) << "Stopped;" << m_lingering.size() << "answer(s) awaited";
+    if (m_lingering.isEmpty()) {
+        setState(State::Stopped);
+        emit stopped();
     } else {
-        reply = m_network->get(request);
+        setState(State::Stopping);
     }
-    // The transfer timeout catches a silent server; this catches one that trickles
-    // bytes forever, and the size check one that never stops talking.
-    QTimer::singleShot(DeadlineFactor * m_config.requestTimeoutMs, reply, [reply, this] {
-        reply->setProperty(AbortReason, u"no complete answer within %1"_s.arg(
-                                            seconds(DeadlineFactor * m_config.requestTimeoutMs)));
-        reply->abort();
-    });
-    connect(reply, &QNetworkReply::downloadProgress, reply, [reply](qint64 received, qint64) {
-        if (received > MaxAnswerBytes) {
-            reply->setProperty(AbortReason, u"answer larger than %1 bytes"_s.arg(MaxAnswerBytes));
-            reply->abort();
-        }
-    });
-    return reply;
 }
 
-Miner::Answer Miner::answerOf(QNetworkReply *reply)
+void Miner::switchServer(const QUrl &url)
 {
-    Answer answer;
-    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    if (status.isValid() && status.toInt() > 0 && reply->property(AbortReason).isNull()) {
-        answer.status = status.toInt();
-        answer.body = reply->readAll();
-        return answer;
-    }
-    const QVariant reason = reply->property(AbortReason);
-    if (!reason.isNull())
-        answer.networkError = reason.toString();
-    else if (reply->error() == QNetworkReply::OperationCanceledError)
-        answer.networkError = u"no answer (timed out)"_s;   // our own aborts are disconnected
-    else
-        answer.networkError = reply->errorString();
-    return answer;
-}
-
-void Miner::abortReply(QPointer<QNetworkReply> &reply)
-{
-    if (!reply)
+    m_config.serverUrl = url;
+    m_client.setBaseUrl(url);
+    if (!m_running)
         return;
-    reply->disconnect(this);
-    reply->abort();
-    reply->deleteLater();
-    reply.clear();
+    halt();
+    forgetWork();
+    qCDebug(lcMiner) << "Mining moves to" << url.toString();
+    requestWork(false);
+}
+
+// Ends what the loop is doing: the request for work, the timers, the search (never
+// waiting for a worker). A proof on its way may still be answered (it may be a forged
+// block), but within the grace period.
+void Miner::halt()
+{
+    stopPolling();
+    m_retryTimer->stop();
+    m_search.stop();
+    if (m_mineTicket == 0)
+        return;
+    const quint64 submission = m_submission;
+    const qint64 blockIndex = m_blockIndex;
+    m_lingering.insert(submission, m_mineTicket);
+    m_mineTicket = 0;
+    QTimer::singleShot(m_config.submitGraceMs, this,
+                       [this, submission, blockIndex] { endGrace(submission, blockIndex); });
+}
+
+void Miner::stopPolling()
+{
+    m_pollTimer->stop();
+    m_client.abort(m_workTicket);
+    m_workTicket = 0;
+}
+
+void Miner::clearProblem()
+{
+    if (m_running && !m_problem.isEmpty())
+        emit recovered();
+    m_backoffMs = 0;
+    m_problem.clear();
+    m_unreachable = false;
+}
+
+void Miner::forgetWork()
+{
+    m_backoffMs = 0;
+    m_problem.clear();
+    m_unreachable = false;
+    m_lastBlock.reset();
+    m_lastBlockHash.clear();
+    m_blockIndex = 0;
+}
+
+void Miner::endGrace(quint64 submission, qint64 blockIndex)
+{
+    const HttpClient::Ticket ticket = m_lingering.take(submission);
+    if (ticket == 0)
+        return;   // answered in time
+    m_client.abort(ticket);
+    emit problemOccurred(u"POST /mine (block %1): still no answer %2 later; not counted"_s
+                             .arg(blockIndex)
+                             .arg(MiningText::seconds(m_config.submitGraceMs)));
+    if (!m_running && m_lingering.isEmpty()) {
+        setState(State::Stopped);
+        emit stopped();
+    }
+}
+
+void Miner::offerTip(const MinerProtocol::Tip &tip)
+{
+    if (!m_running || m_state != State::Searching || isCurrentWork(tip))
+        return;
+    qCDebug(lcMiner) << "Tip moved to block" << tip.lastBlock.index() << "- dropping the work on"
+                     << m_blockIndex;
+    // A poll in flight may bring an older tip: this one is newer.
+    stopPolling();
+    emit searchAbandoned(m_blockIndex, tip.lastBlock.index());
+    beginSearch(tip);
+}
+
+void Miner::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
 }
 
 void Miner::requestWork(bool poll)
 {
     if (!m_running)
         return;
-    abortReply(m_workReply);
+    m_client.abort(m_workTicket);
     if (!poll)
-        m_state = State::Fetching;
-    QNetworkReply *reply = send(u"last_block"_s, nullptr);
-    m_workReply = reply;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, poll] {
-        reply->deleteLater();
-        if (m_workReply == reply)
-            m_workReply.clear();
-        handleWork(reply, poll);
+        setState(State::Fetching);
+    m_workTicket = m_client.get(u"last_block"_s, [this, poll](const HttpResult &answer) {
+        m_workTicket = 0;
+        handleWork(answer, poll);
     });
 }
 
-Miner::WorkAnswer Miner::parseWork(int status, const QByteArray &body)
+void Miner::handleWork(const HttpResult &answer, bool poll)
 {
-    WorkAnswer work;
-    if (status < 200 || status > 299) {
-        work.problem = u"HTTP %1: %2"_s.arg(status).arg(snippet(body));
-        return work;
-    }
-    QString jsonError;
-    const std::optional<Json> json = CanonicalJson::parse(body, &jsonError);
-    if (!json) {
-        work.problem = u"answer is not JSON (%1)"_s.arg(jsonError);
-    } else if (!json->is_object() || !json->contains("last_block")) {
-        work.problem = u"answer has no \"last_block\""_s;
-    } else {
-        QString blockError;
-        work.block = Block::fromJson((*json)["last_block"], &blockError);
-        if (!work.block)
-            work.problem = u"\"last_block\" is not a valid block (%1)"_s.arg(blockError);
-        if (work.block && json->contains("difficulty")) {
-            const std::optional<qint64> d = integerOf((*json)["difficulty"]);
-            if (d && *d >= 0 && *d <= Pow::MaxDifficulty) {
-                work.difficulty = static_cast<int>(*d);
-            } else {
-                work.problem = u"\"difficulty\" is not an integer from 0 to %1"_s.arg(
-                    Pow::MaxDifficulty);
-                work.block.reset();
-            }
-        }
-    }
-    if (!work.problem.isEmpty())
-        work.problem = u"HTTP %1, %2: %3"_s.arg(status).arg(work.problem, snippet(body));
-    return work;
-}
-
-void Miner::handleWork(QNetworkReply *reply, bool poll)
-{
-    const Answer answer = answerOf(reply);
-    WorkAnswer work;
-    if (answer.status == 0)
-        work.problem = answer.networkError;
-    else
-        work = parseWork(answer.status, answer.body);
-    const std::optional<Block> &block = work.block;
-    const int difficulty = work.difficulty;
-    const QString &problem = work.problem;
-
-    if (!block) {
-        if (poll) {
+    const Result<MinerProtocol::Tip> tip = answer
+        ? MinerProtocol::parseWork(answer->status, answer->body)
+        : Result<MinerProtocol::Tip>(answer.error());
+    if (!tip) {
+        if (poll && m_state == State::Searching) {
             // Keep searching the work we have; ask again after the back-off.
             const int delay = std::max(m_config.pollIntervalMs, nextBackoff());
-            emit errorOccurred(
-                u"GET /last_block: %1; asking again in %2"_s.arg(problem, seconds(delay)));
+            m_problem = tip.errorMessage();
+            m_unreachable = !answer;
+            emit problemOccurred(u"GET /last_block: %1; still searching, asking again in %2"_s
+                                     .arg(tip.errorMessage(), MiningText::seconds(delay)));
             schedulePoll(delay);
         } else {
-            retryLater(u"GET /last_block"_s, problem);
+            retryLater(u"GET /last_block"_s, tip.errorMessage(), !answer);
         }
         return;
     }
-
-    m_backoffMs = 0;
-    const QByteArray hash = block->hash();
-    const bool sameWork = m_lastBlock && hash == m_lastBlockHash && difficulty == m_difficulty;
-    if (poll && sameWork) {
+    clearProblem();
+    if (!poll)
+        beginSearch(*tip);
+    else if (isCurrentWork(*tip))
         schedulePoll(m_config.pollIntervalMs);
-        return;
-    }
-    if (poll && m_state == State::Searching) {
-        qCDebug(lcMiner) << "Tip moved to block" << block->index() << "- dropping the work on"
-                        << m_blockIndex;
-        m_search->stop();
-        emit searchAbandoned(m_blockIndex);
-    }
-    beginSearch(*block, difficulty);
+    else
+        offerTip(*tip);
 }
 
-void Miner::beginSearch(const Block &block, int difficulty)
+bool Miner::isCurrentWork(const MinerProtocol::Tip &tip) const
 {
-    m_lastBlock = block;
-    m_lastBlockHash = block.hash();
-    m_difficulty = difficulty;
-    m_blockIndex = block.index() + 1;
+    return m_lastBlock && tip.difficulty == m_difficulty && tip.lastBlock.hash() == m_lastBlockHash;
+}
+
+void Miner::beginSearch(const MinerProtocol::Tip &tip)
+{
+    m_lastBlock = tip.lastBlock;
+    m_lastBlockHash = tip.lastBlock.hash();
+    m_difficulty = tip.difficulty;
+    m_blockIndex = tip.lastBlock.index() + 1;
     ProofSearch::Work work;
-    work.midstate = Sha256::midstate(block.blockString());
-    work.difficulty = difficulty;
+    work.midstate = Sha256::midstate(tip.lastBlock.blockString());
+    work.difficulty = tip.difficulty;
     // A random start, so that miners on one block do not all race through the same
     // proofs: whoever has the hash rate wins in proportion, not always the fastest. Its
     // digit count suits the block string's tail, so each attempt stays one compression.
     work.firstProof = Pow::fastFirstProof(static_cast<int>(work.midstate.tail.size()),
                                           QRandomGenerator::global()->generate64());
-    m_state = State::Searching;
-    m_generation = m_search->start(work);
-    qCDebug(lcMiner) << "Searching block" << m_blockIndex << "at difficulty" << difficulty;
-    emit searchStarted(m_blockIndex, block, difficulty);
+    m_generation = m_search.start(work);
+    setState(State::Searching);
+    qCDebug(lcMiner) << "Searching block" << m_blockIndex << "at difficulty" << m_difficulty;
+    emit searchStarted(m_blockIndex, tip.lastBlock, tip.difficulty);
     schedulePoll(m_config.pollIntervalMs);
 }
 
@@ -405,129 +245,85 @@ void Miner::handleProof(quint64 generation, quint64 proof, quint64 attempts, dou
 {
     if (!m_running || generation != m_generation || m_state != State::Searching)
         return;
-    m_pollTimer->stop();
-    abortReply(m_workReply);
-    m_state = State::Submitting;
-    emit proofFound(proof, seconds, attempts);
+    stopPolling();
+    setState(State::Submitting);
+    emit proofFound(m_blockIndex, proof, seconds, attempts);
     if (!m_running)
         return;   // a slot stopped us
-    Json body = Json::object();
-    body["proof"] = static_cast<std::uint64_t>(proof);
-    body["id"] = m_id.toStdString();
-    const QByteArray bytes = CanonicalJson::dump(body);
-    QNetworkReply *reply = send(u"mine"_s, &bytes);
-    m_mineReply = reply;
-    connect(reply, &QNetworkReply::finished, this, [this, reply] {
-        reply->deleteLater();
-        if (m_mineReply == reply)
-            m_mineReply.clear();
-        handleMine(reply);
-    });
+    const quint64 submission = ++m_lastSubmission;
+    const qint64 blockIndex = m_blockIndex;
+    m_submission = submission;
+    m_mineTicket = m_client.post(u"mine"_s, MinerProtocol::mineRequest(proof, m_config.id),
+                                 [this, submission, blockIndex](const HttpResult &answer) {
+                                     handleMine(submission, blockIndex, answer);
+                                 });
 }
 
 void Miner::handleSearchExhausted(quint64 generation)
 {
     if (!m_running || generation != m_generation || m_state != State::Searching)
         return;
-    m_pollTimer->stop();
-    abortReply(m_workReply);
-    retryLater(u"Search"_s, u"no proof below 2^63 meets difficulty %1"_s.arg(m_difficulty));
+    stopPolling();
+    retryLater(u"Search"_s, u"no proof below 2^63 meets difficulty %1"_s.arg(m_difficulty),
+               false);
 }
 
-Miner::MineAnswer Miner::parseMine(int status, const QByteArray &body)
+void Miner::handleMine(quint64 submission, qint64 blockIndex, const HttpResult &answer)
 {
-    MineAnswer mine;
-    const std::optional<Json> json = CanonicalJson::parse(body);
-    const bool hasMessage = json && json->is_object() && json->contains("message")
-        && (*json)["message"].is_string();
-    if (!hasMessage) {
-        mine.message = u"HTTP %1: %2"_s.arg(status).arg(snippet(body));
-        return mine;
-    }
-    const QString message = QString::fromStdString((*json)["message"].get<std::string>());
-    const bool ok = status >= 200 && status <= 299;
-    const bool staleFlag = json->contains("stale") && (*json)["stale"].is_boolean()
-        && (*json)["stale"].get<bool>();
-    const bool stale = status == 409 || staleFlag
-        || message.contains(u"stale"_s, Qt::CaseInsensitive);
-    std::optional<qint64> reward;
-    if (json->contains("reward"))
-        reward = integerOf((*json)["reward"]);
-    const bool forged = message.trimmed().compare(u"New Block Forged"_s, Qt::CaseInsensitive) == 0;
-    mine.kind = ReplyKind::Rejected;
-    if (ok && !stale && (forged || reward))
-        mine.kind = ReplyKind::Accepted;
-    else if (stale)
-        mine.kind = ReplyKind::Stale;
-    else if (status >= 500)
-        mine.kind = ReplyKind::Error;
-    if (mine.kind == ReplyKind::Accepted)   // a peer's claim, kept sane: 0 to MaxReward
-        mine.reward = std::clamp<qint64>(reward.value_or(1), 0, MaxReward);
-    mine.message = snippet(message.toUtf8());
-    mine.fromServer = true;
-    return mine;
-}
-
-void Miner::handleMine(QNetworkReply *reply)
-{
-    const Answer answer = answerOf(reply);
-    if (answer.status == 0) {
-        retryLater(u"POST /mine"_s, answer.networkError);
-        return;
-    }
-    const MineAnswer mine = parseMine(answer.status, answer.body);
-    switch (mine.kind) {
-    case ReplyKind::Accepted:
-        ++m_accepted;
-        m_coins += mine.reward;
-        qCDebug(lcMiner) << "Block" << m_blockIndex << "accepted; coins" << m_coins;
-        break;
-    case ReplyKind::Stale:
-        ++m_stale;
-        break;
-    case ReplyKind::Rejected:
-        ++m_rejected;
-        break;
-    case ReplyKind::Error:
-        break;
-    }
-    emit serverReplied(answer.status, mine.message, mine.kind);
-    if (mine.kind == ReplyKind::Accepted)
-        emit coinsChanged(m_coins);
-    if (mine.kind != ReplyKind::Error)
-        emit countersChanged(m_accepted, m_stale, m_rejected);
-    if (!m_running)
-        return;   // a slot stopped us
-    switch (mine.kind) {
-    case ReplyKind::Error:
-        retryLater(u"POST /mine"_s, mine.fromServer
-                       ? u"HTTP %1: %2"_s.arg(answer.status).arg(mine.message) : mine.message);
-        return;
-    case ReplyKind::Rejected:
+    const bool lingering = m_lingering.remove(submission) > 0;
+    if (!lingering)
+        m_mineTicket = 0;
+    if (!answer) {
+        if (lingering)
+            emit problemOccurred(u"POST /mine (block %1): %2"_s.arg(blockIndex)
+                                     .arg(answer.errorMessage()));
+        else
+            retryLater(u"POST /mine"_s, answer.errorMessage(), true);
+    } else {
+        const MinerProtocol::MineAnswer mine = MinerProtocol::parseMine(answer->status,
+                                                                        answer->body);
+        const bool failed = mine.kind == ReplyKind::Error || mine.kind == ReplyKind::Rejected;
         // A server that rejects a proof we checked disagrees on the block string or the
-        // rules: back off rather than hammer it with one proof after another.
-        retryLater(u"POST /mine"_s, u"proof rejected (HTTP %1: %2)"_s.arg(answer.status)
-                                        .arg(mine.message));
-        return;
-    case ReplyKind::Accepted:
-    case ReplyKind::Stale:
-        break;
+        // rules, and one that fails is in trouble: back off rather than hammer it.
+        const int delay = !lingering && m_running && failed ? nextBackoff() : 0;
+        if (mine.kind == ReplyKind::Accepted)
+            qCDebug(lcMiner) << "Block" << blockIndex << "accepted";
+        emit answered(blockIndex, mine, delay);
+        if (!lingering && m_running) {
+            if (failed) {
+                waitToRetry(delay, mine.text(), false);
+            } else {
+                clearProblem();
+                requestWork(false);
+            }
+        }
     }
-    m_backoffMs = 0;
-    requestWork(false);
+    if (lingering && !m_running && m_lingering.isEmpty()) {
+        setState(State::Stopped);
+        emit stopped();
+    }
 }
 
-void Miner::retryLater(const QString &what, const QString &problem)
+void Miner::retryLater(const QString &what, const QString &problem, bool unreachable)
 {
     if (!m_running)
         return;
-    m_search->stop();
-    m_state = State::WaitingToRetry;
     const int delay = nextBackoff();
     qCDebug(lcMiner).noquote() << what << "failed:" << problem;
-    emit errorOccurred(u"%1: %2; retrying in %3"_s.arg(what, problem, seconds(delay)));
-    if (m_running && m_state == State::WaitingToRetry)
-        m_retryTimer->start(delay);
+    emit problemOccurred(
+        u"%1: %2; retrying in %3"_s.arg(what, problem, MiningText::seconds(delay)));
+    if (m_running)
+        waitToRetry(delay, problem, unreachable);
+}
+
+void Miner::waitToRetry(int delayMs, const QString &problem, bool unreachable)
+{
+    m_search.stop();
+    stopPolling();
+    m_problem = problem;
+    m_unreachable = unreachable;
+    setState(State::WaitingToRetry);
+    m_retryTimer->start(delayMs);
 }
 
 int Miner::nextBackoff()
@@ -536,17 +332,4 @@ int Miner::nextBackoff()
     const int most = std::max(first, m_config.maxBackoffMs);
     m_backoffMs = m_backoffMs == 0 ? first : std::min(most, m_backoffMs * 2);
     return m_backoffMs;
-}
-
-void Miner::updateHashRate()
-{
-    const qint64 nsecs = m_uptime.nsecsElapsed();
-    const quint64 now = m_search->attempts();
-    const qint64 span = nsecs - m_rateNsecs;
-    if (span <= 0)
-        return;
-    m_hashRate = static_cast<double>(now - m_rateAttempts) * 1e9 / static_cast<double>(span);
-    m_rateAttempts = now;
-    m_rateNsecs = nsecs;
-    emit hashRateChanged(m_hashRate);
 }

@@ -1,166 +1,136 @@
 #pragma once
 
-#include <memory>
 #include <optional>
 
-#include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
-#include <QPointer>
 #include <QString>
 #include <QUrl>
 
 #include "core/block.h"
+#include "core/httpclient.h"
+#include "core/minerprotocol.h"
 #include "core/proofsearch.h"
+#include "core/result.h"
 
-class QNetworkAccessManager;
-class QNetworkReply;
 class QTimer;
 class SearchEngine;
 
 // The mining loop of a client of the classic chain server (PROTOCOL.md, "Miner
-// behaviour"): read the id, GET /last_block, search proofs on worker threads (a
-// ProofSearch), poll /last_block about once a second and drop the work when the tip
-// changes, POST /mine, count the answer, repeat until stopped. All networking is
-// asynchronous on this object's thread. Any bad answer (refused connection, timeout,
-// HTML, garbage, JSON without the keys, an invalid block) is reported as plain text
-// through errorOccurred, and the miner backs off (1, 2, 4 ... 30 s) and keeps going.
+// behaviour"), as a state machine on this object's thread: GET /last_block, search
+// proofs (ProofSearch), poll /last_block about once a second and drop the work when
+// the tip changes, POST /mine, report the answer, repeat until stopped. A new tip can
+// also come from elsewhere (offerTip). Every bad answer is reported as plain text and
+// the miner backs off (1, 2, 4 ... 30 s) and keeps going. It keeps no totals: whoever
+// listens counts (MiningModel). One Miner can be started and stopped any number of
+// times; its worker threads live as long as it does.
 class Miner final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Miner)
 
 public:
-    enum class ReplyKind { Accepted, Stale, Rejected, Error };
-    Q_ENUM(ReplyKind)
-
-    enum class State { Stopped, Fetching, Searching, Submitting, WaitingToRetry };
+    // Stopping: stopped, but a proof was sent just before and its answer is awaited
+    // (at most submitGraceMs), so that a block the server did forge is counted.
+    enum class State { Stopped, Fetching, Searching, Submitting, WaitingToRetry, Stopping };
     Q_ENUM(State)
 
     struct Config
     {
-        QUrl serverUrl {QStringLiteral("http://127.0.0.1:5000")};
-        QString idFile = QStringLiteral("my_id.txt");
+        QUrl serverUrl;
+        QString id;                            // trimmed; never empty
         int threads = 0;                       // 0: one per core
         const SearchEngine *engine = nullptr;  // nullptr: Engines::best()
-        ProofSearch::Priority priority = ProofSearch::Priority::Low;
         int pollIntervalMs = 1000;             // /last_block while searching
-        int requestTimeoutMs = 10000;          // no bytes for this long: give up
+        int requestTimeoutMs = 10'000;         // no bytes for this long: give up
         int firstBackoffMs = 1000;             // after an error; doubles each time
-        int maxBackoffMs = 30000;
-        int hashRateIntervalMs = 1000;
+        int maxBackoffMs = 30'000;
+        int submitGraceMs = 2000;              // what stop() lets a POST /mine take
     };
 
-    // What the miner makes of a server's answer: pure functions of (status, body), so
-    // that every odd answer is tested and fuzzed without sockets.
-    struct WorkAnswer
-    {
-        std::optional<Block> block;             // set when the answer is usable
-        int difficulty = Pow::DefaultDifficulty;
-        QString problem;                        // plain text when it is not
-    };
-    struct MineAnswer
-    {
-        ReplyKind kind = ReplyKind::Error;
-        QString message;                        // plain text, at most 200 characters
-        bool fromServer = false;                // message is the server's JSON "message";
-                                                // else "HTTP status: start of the body"
-        qint64 reward = 0;                      // coins won, when accepted
-    };
-    static constexpr qint64 MaxReward = 1'000'000'000;   // a larger claim counts as this
-    static WorkAnswer parseWork(int status, const QByteArray &body);
-    static MineAnswer parseMine(int status, const QByteArray &body);
-
-    explicit Miner(const Config &config, QObject *parent = nullptr);
+    explicit Miner(ProofSearch::Priority priority = ProofSearch::Priority::Low,
+                   QObject *parent = nullptr);
     ~Miner() override;
 
-    // Reads the id and starts the loop. Returns false (error set, errorOccurred
-    // emitted, nothing sent) when the id file is missing, unreadable or empty.
-    bool start(QString *error = nullptr);
+    // Starts the loop; an error (nothing sent) for a blank id or an unusable URL.
+    Result<void> start(const Config &config);
+
+    // Returns at once: the search ends, polls and retries stop. A POST /mine already
+    // sent may still be answered (within submitGraceMs) and is reported; stopped()
+    // follows when nothing is awaited any more.
     void stop();
+    // A tip from any source (a poll, a local server, a push): while searching, work on
+    // another block is dropped and the search restarts on this one at once.
+    void offerTip(const MinerProtocol::Tip &tip);
+    // Points the miner at another server. While running, the loop starts again there
+    // (a proof already sent to the old one is still answered and reported, as on stop).
+    void switchServer(const QUrl &url);
 
     bool isRunning() const { return m_running; }
     State state() const { return m_state; }
     const Config &config() const { return m_config; }
-    QString minerId() const { return m_id; }
-    QString engineName() const;
-    int threadCount() const;
-    ProofSearch::Priority priority() const;
+    // The last failure while it lasts: set by a failed request, cleared by an answer;
+    // unreachable when that request got no HTTP answer at all.
+    const QString &problem() const { return m_problem; }
+    bool isServerUnreachable() const { return m_unreachable; }
+    const ProofSearch &search() const { return m_search; }
 
-    // The work being searched: the server's last block, the index of the block being
-    // mined (last block's index + 1, 0 before the first answer) and the difficulty.
+    // The work: the server's last block, the index of the block being mined (last
+    // block's index + 1, 0 before the first answer) and the difficulty.
     const std::optional<Block> &lastBlock() const { return m_lastBlock; }
     qint64 blockIndex() const { return m_blockIndex; }
     int difficulty() const { return m_difficulty; }
 
-    double hashRate() const { return m_hashRate; }   // attempts/s over the last interval
-    double averageHashRate() const;                  // over the current (or last) run
-    quint64 attempts() const;                        // in the current (or last) run
-    qint64 uptimeMs() const;                         // of the current (or last) run
-    qint64 coins() const { return m_coins; }         // over this object's life
-    int acceptedCount() const { return m_accepted; }
-    int staleCount() const { return m_stale; }
-    int rejectedCount() const { return m_rejected; }
-
-    // The trimmed id in the file at path, or nullopt with a message.
-    static std::optional<QString> readId(const QString &path, QString *error = nullptr);
-
 signals:
     void started();
     void stopped();
+    void stateChanged(Miner::State state);
     void searchStarted(qint64 blockIndex, const Block &lastBlock, int difficulty);
-    void searchAbandoned(qint64 blockIndex);   // the tip moved on: the work was dropped
-    void hashRateChanged(double attemptsPerSecond);
-    void proofFound(quint64 proof, double seconds, quint64 attempts);
-    void serverReplied(int status, const QString &message, Miner::ReplyKind kind);
-    void coinsChanged(qint64 total);
-    void countersChanged(int accepted, int stale, int rejected);
-    void errorOccurred(const QString &message);
+    void searchAbandoned(qint64 blockIndex, qint64 newTipIndex);   // someone else forged it
+    void proofFound(qint64 blockIndex, quint64 proof, double seconds, quint64 attempts);
+    // The server's answer to a proof; retryInMs > 0 when the miner now backs off.
+    void answered(qint64 blockIndex, const MinerProtocol::MineAnswer &answer, int retryInMs);
+    // A failed request or search, with what the miner does about it, as plain text.
+    void problemOccurred(const QString &message);
+    void recovered();   // the server answers again after a problem
 
 private:
-    struct Answer;
-
-    QUrl endpoint(const QString &name) const;
-    QNetworkReply *send(const QString &name, const QByteArray *postBody);
-    static Answer answerOf(QNetworkReply *reply);
-    void abortReply(QPointer<QNetworkReply> &reply);
-
+    void setState(State state);
     void requestWork(bool poll);
-    void handleWork(QNetworkReply *reply, bool poll);
-    void beginSearch(const Block &block, int difficulty);
+    void handleWork(const HttpResult &answer, bool poll);
+    bool isCurrentWork(const MinerProtocol::Tip &tip) const;
+    void beginSearch(const MinerProtocol::Tip &tip);
     void schedulePoll(int milliseconds);
     void handleProof(quint64 generation, quint64 proof, quint64 attempts, double seconds);
     void handleSearchExhausted(quint64 generation);
-    void handleMine(QNetworkReply *reply);
-    void retryLater(const QString &what, const QString &problem);
+    void handleMine(quint64 submission, qint64 blockIndex, const HttpResult &answer);
+    void endGrace(quint64 submission, qint64 blockIndex);
+    void retryLater(const QString &what, const QString &problem, bool unreachable);
+    void waitToRetry(int delayMs, const QString &problem, bool unreachable);
+    void halt();
+    void stopPolling();
+    void clearProblem();
+    void forgetWork();
     int nextBackoff();
-    void updateHashRate();
 
     Config m_config;
-    QString m_id;
     bool m_running = false;
     State m_state = State::Stopped;
+    QString m_problem;
+    bool m_unreachable = false;
     std::optional<Block> m_lastBlock;
     QByteArray m_lastBlockHash;
     qint64 m_blockIndex = 0;
     int m_difficulty = 0;
     quint64 m_generation = 0;
     int m_backoffMs = 0;
-    double m_hashRate = 0;
-    quint64 m_rateAttempts = 0;
-    qint64 m_rateNsecs = 0;
-    quint64 m_attemptsBase = 0;
-    quint64 m_runAttempts = 0;
-    qint64 m_runMs = 0;
-    qint64 m_coins = 0;
-    int m_accepted = 0;
-    int m_stale = 0;
-    int m_rejected = 0;
-    QElapsedTimer m_uptime;
-    QPointer<QNetworkReply> m_workReply;
-    QPointer<QNetworkReply> m_mineReply;
-    QNetworkAccessManager *m_network = nullptr;   // child of this
-    QTimer *m_pollTimer = nullptr;                // child of this
-    QTimer *m_retryTimer = nullptr;               // child of this
-    QTimer *m_rateTimer = nullptr;                // child of this
-    std::unique_ptr<ProofSearch> m_search;        // last: joins its threads first
+    HttpClient::Ticket m_workTicket = 0;
+    HttpClient::Ticket m_mineTicket = 0;
+    quint64 m_submission = 0;                             // of m_mineTicket
+    quint64 m_lastSubmission = 0;
+    QHash<quint64, HttpClient::Ticket> m_lingering;       // sent before stop()
+    HttpClient m_client;
+    QTimer *m_pollTimer = nullptr;                        // child of this
+    QTimer *m_retryTimer = nullptr;                       // child of this
+    ProofSearch m_search;                                 // its workers hold no reference here
 };

@@ -8,6 +8,7 @@
 #include <QThread>
 
 #include "core/pow.h"
+#include "core/validate.h"
 
 using namespace Qt::StringLiterals;
 
@@ -58,7 +59,8 @@ void Settings::sync()
 
 QString Settings::serverUrl() const
 {
-    return nonEmpty(m_settings->value(ServerUrlKey), defaultServerUrl());
+    const QString url = m_settings->value(ServerUrlKey).toString().trimmed();
+    return Validate::nodeUrl(url) ? url : defaultServerUrl();
 }
 
 void Settings::setServerUrl(const QString &url)
@@ -78,12 +80,13 @@ void Settings::setIdFile(const QString &path)
 
 int Settings::threads() const
 {
-    return intIn(m_settings->value(ThreadsKey), 1, MaxThreads, defaultThreads());
+    const QString stored = m_settings->value(ThreadsKey).toString();
+    return Validate::threadCount(stored).valueOr(defaultThreads());
 }
 
 void Settings::setThreads(int threads)
 {
-    m_settings->setValue(ThreadsKey, std::clamp(threads, 1, MaxThreads));
+    m_settings->setValue(ThreadsKey, std::clamp(threads, 1, Validate::MaxThreads));
 }
 
 QString Settings::engine() const
@@ -169,7 +172,7 @@ QString Settings::defaultIdFile()
 
 int Settings::defaultThreads()
 {
-    return std::clamp(QThread::idealThreadCount(), 1, MaxThreads);
+    return std::clamp(QThread::idealThreadCount(), 1, Validate::MaxThreads);
 }
 
 QString Settings::autoEngine()

@@ -18,7 +18,6 @@ class Settings
 public:
     static constexpr int DefaultServerPort = 5000;
     static constexpr int DefaultServerDifficulty = 6;
-    static constexpr int MaxThreads = 1024;
 
     // An empty path uses the native store; otherwise an INI file at filePath.
     explicit Settings(const QString &filePath = {});
@@ -28,11 +27,11 @@ public:
     void sync();                // writes pending changes now
 
     // The miner.
-    QString serverUrl() const;                  // "Miner/ServerUrl"
+    QString serverUrl() const;                  // "Miner/ServerUrl", a valid node URL
     void setServerUrl(const QString &url);
     QString idFile() const;                     // "Miner/IdFile"
     void setIdFile(const QString &path);
-    int threads() const;                        // "Miner/Threads", 1..MaxThreads
+    int threads() const;                        // "Miner/Threads", 1..Validate::MaxThreads
     void setThreads(int threads);
     QString engine() const;                     // "Miner/Engine", "auto" = the fastest
     void setEngine(const QString &name);

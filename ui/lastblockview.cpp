@@ -107,13 +107,6 @@ void LastBlockView::setBlock(const Block &block)
     m_transactions->setPlainText(describeTransactions(block));
 }
 
-void LastBlockView::clear()
-{
-    for (QLabel *label : {m_index, m_hash, m_previousHash, m_proof, m_time})
-        label->setText(Dash);
-    m_transactions->clear();
-}
-
 QString LastBlockView::describeTransactions(const Block &block)
 {
     QStringList lines;

@@ -19,7 +19,6 @@ public:
     ~LastBlockView() override;
 
     void setBlock(const Block &block);
-    void clear();
 
     // "alice gets 1 (reward)", "bob -> carol: 5", or the JSON of an odd entry.
     static QString describeTransactions(const Block &block);

@@ -8,14 +8,12 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHostAddress>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
@@ -24,19 +22,20 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QThread>
-#include <QTimer>
 #include <QVBoxLayout>
 
-#include "core/chainserver.h"
 #include "core/engines/engines.h"
 #include "core/engines/searchengine.h"
+#include "core/minerid.h"
+#include "core/miningmodel.h"
+#include "core/miningtext.h"
 #include "core/settings.h"
+#include "core/validate.h"
 #include "core/version.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
@@ -45,32 +44,10 @@ using namespace Qt::StringLiterals;
 
 namespace
 {
-constexpr int MaxThreadsInForm = 256;
 constexpr int MaxDifficultyInForm = 16;
-constexpr int HashRateIntervalMs = 500;
 constexpr int StatusMessageMs = 10000;
 const QString StartText = u"Start Mining"_s;
 const QString StopText = u"Stop Mining"_s;
-
-QString hashRateText(double attemptsPerSecond)
-{
-    if (attemptsPerSecond >= 1e9)
-        return u"%1 GH/s"_s.arg(attemptsPerSecond / 1e9, 0, 'f', 2);
-    if (attemptsPerSecond >= 1e6)
-        return u"%1 MH/s"_s.arg(attemptsPerSecond / 1e6, 0, 'f', 2);
-    if (attemptsPerSecond >= 1e3)
-        return u"%1 kH/s"_s.arg(attemptsPerSecond / 1e3, 0, 'f', 1);
-    return u"%1 H/s"_s.arg(attemptsPerSecond, 0, 'f', 0);
-}
-
-QString clockText(qint64 ms)
-{
-    const qint64 s = ms / 1000;
-    if (s >= 3600)
-        return u"%1:%2:%3"_s.arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar(u'0'))
-            .arg(s % 60, 2, 10, QChar(u'0'));
-    return u"%1:%2"_s.arg(s / 60, 2, 10, QChar(u'0')).arg(s % 60, 2, 10, QChar(u'0'));
-}
 
 QLabel *figureLabel(const QString &objectName, int pointSizeDelta, bool bold, QWidget *parent)
 {
@@ -94,26 +71,54 @@ QLabel *captionLabel(const QString &text, QWidget *parent)
     return label;
 }
 
-ResponseLog::Kind logKindOf(Miner::ReplyKind kind)
+// The "Current search" line: what is searched, found or awaited.
+QString workText(const MiningSnapshot &s)
 {
-    switch (kind) {
-    case Miner::ReplyKind::Accepted:
-        return ResponseLog::Kind::Accepted;
-    case Miner::ReplyKind::Stale:
-        return ResponseLog::Kind::Stale;
-    case Miner::ReplyKind::Rejected:
-        return ResponseLog::Kind::Rejected;
-    case Miner::ReplyKind::Error:
+    using State = MiningSnapshot::State;
+    switch (s.state) {
+    case State::Stopped:
+        return s.miningMs > 0 ? u"Stopped."_s : u"Press Start Mining (Ctrl+Return or F5)."_s;
+    case State::Searching:
+        return u"Block %1 at difficulty %2: %3"_s.arg(s.blockIndex)
+            .arg(s.difficulty)
+            .arg(MiningText::activity(s));
+    case State::Submitting:
+        if (s.lastProof)
+            return u"Found proof %1 in %2 s after %3 attempts; submitting"_s
+                .arg(s.lastProof->proof)
+                .arg(s.lastProof->seconds, 0, 'f', 2)
+                .arg(QLocale().toString(s.lastProof->attempts));
+        break;
+    case State::Fetching:
+    case State::Retrying:
+    case State::Stopping:
         break;
     }
-    return ResponseLog::Kind::Error;
+    QString text = MiningText::activity(s);
+    text[0] = text[0].toUpper();
+    return text + (s.state == State::Fetching ? u"\u2026"_s : u"."_s);
+}
+
+// The status bar's account of the miner.
+QString minerStatus(const MiningSnapshot &s)
+{
+    using State = MiningSnapshot::State;
+    if (s.state == State::Stopped)
+        return u"Stopped"_s;
+    if (s.state == State::Fetching && s.blockIndex == 0)
+        return u"Connecting to %1 as \"%2\" (%3, %4)"_s.arg(
+            s.serverUrl.toString(), s.minerId, s.engine, MiningText::threads(s.threads));
+    if (s.state == State::Searching)
+        return u"Mining block %1 on %2: %3"_s.arg(s.blockIndex)
+            .arg(s.serverUrl.toString(), MiningText::activity(s));
+    return u"%1: %2"_s.arg(s.serverUrl.toString(), MiningText::activity(s));
 }
 }
 
-MainWindow::MainWindow(Settings &settings, QWidget *parent)
+MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     : QMainWindow{parent}
     , m_settings{settings}
-    , m_refreshTimer{new QTimer(this)}
+    , m_model{model}
 {
     setObjectName(u"mainWindow"_s);
     setWindowTitle(u"blockforge"_s);
@@ -155,26 +160,14 @@ MainWindow::MainWindow(Settings &settings, QWidget *parent)
     setTabOrders();
     loadSettings();
 
-    m_refreshTimer->setInterval(RefreshIntervalMs);
-    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refreshView);
-    m_refreshTimer->start();
-
-    m_minerStatus = u"Stopped"_s;
-    m_workText = u"Press Start Mining (Ctrl+Return or F5)."_s;
-    updateMiningControls();
-    updateServerControls();
-    refreshView();
-
+    connect(&m_model, &MiningModel::changed, this, [this] { refresh(m_model.snapshot()); });
+    connect(&m_model, &MiningModel::logged, this, &MainWindow::showLogEntry);
+    refresh(m_model.snapshot());
     if (m_settings.serverEnabled())
         setLocalServerEnabled(true);
 }
 
-MainWindow::~MainWindow()
-{
-    // The miner first (it joins its threads), then the server it may be talking to.
-    m_miner.reset();
-    m_server.reset();
-}
+MainWindow::~MainWindow() = default;
 
 QWidget *MainWindow::createMinerGroup()
 {
@@ -205,7 +198,7 @@ QWidget *MainWindow::createMinerGroup()
 
     m_threadsSpin = new QSpinBox(group);
     m_threadsSpin->setObjectName(u"threadsSpin"_s);
-    m_threadsSpin->setRange(1, MaxThreadsInForm);
+    m_threadsSpin->setRange(1, Validate::MaxThreads);
     m_threadsSpin->setToolTip(u"Proof-search threads (this machine has %1 cores)"_s.arg(
         QThread::idealThreadCount()));
 
@@ -295,6 +288,9 @@ QWidget *MainWindow::createStatsGroup()
     m_coinsLabel = figureLabel(u"coinsLabel"_s, 16, true, group);
     m_coinsLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     m_hashRateLabel = figureLabel(u"hashRateLabel"_s, 4, true, group);
+    m_hashRateLabel->setToolTip(u"Attempts per second over the last second, all threads"_s);
+    m_averagesLabel = figureLabel(u"hashRateAveragesLabel"_s, 0, false, group);
+    m_averagesLabel->setToolTip(u"Average hash rate over the last 10 s, 60 s and 15 min"_s);
     m_elapsedLabel = figureLabel(u"elapsedLabel"_s, 4, true, group);
     m_elapsedLabel->setToolTip(u"Time spent on the current search"_s);
     m_workLabel = figureLabel(u"workLabel"_s, 0, false, group);
@@ -309,6 +305,7 @@ QWidget *MainWindow::createStatsGroup()
     };
     m_coinsLabel->setAccessibleName(u"Coins earned"_s);
     m_hashRateLabel->setAccessibleName(u"Hash rate"_s);
+    m_averagesLabel->setAccessibleName(u"Average hash rates"_s);
     m_elapsedLabel->setAccessibleName(u"Elapsed time of the current search"_s);
     m_acceptedLabel->setAccessibleName(u"Accepted blocks"_s);
     m_staleLabel->setAccessibleName(u"Stale proofs"_s);
@@ -322,9 +319,10 @@ QWidget *MainWindow::createStatsGroup()
     grid->addWidget(m_coinsLabel, 0, 2, 2, 2);
     grid->addWidget(captionLabel(u"Hash rate"_s, group), 1, 0);
     grid->addWidget(m_hashRateLabel, 1, 1);
-    grid->addWidget(captionLabel(u"Current search"_s, group), 2, 0);
-    grid->addWidget(m_elapsedLabel, 2, 1);
-    grid->addWidget(m_workLabel, 2, 2, 1, 2);
+    grid->addWidget(m_averagesLabel, 2, 0, 1, 2);
+    grid->addWidget(captionLabel(u"Current search"_s, group), 3, 0);
+    grid->addWidget(m_elapsedLabel, 3, 1);
+    grid->addWidget(m_workLabel, 3, 2, 1, 2);
 
     auto *counters = new QHBoxLayout;
     counters->addWidget(captionLabel(u"Accepted"_s, group));
@@ -336,7 +334,7 @@ QWidget *MainWindow::createStatsGroup()
     counters->addWidget(captionLabel(u"Rejected"_s, group));
     counters->addWidget(m_rejectedLabel);
     counters->addStretch();
-    grid->addLayout(counters, 3, 0, 1, 4);
+    grid->addLayout(counters, 4, 0, 1, 4);
     grid->setColumnStretch(2, 1);
     return group;
 }
@@ -471,7 +469,7 @@ void MainWindow::loadSettings()
 {
     m_urlEdit->setText(m_settings.serverUrl());
     m_idFileEdit->setText(m_settings.idFile());
-    m_threadsSpin->setValue(std::min(m_settings.threads(), MaxThreadsInForm));
+    m_threadsSpin->setValue(m_settings.threads());
     const int engineIndex = m_engineCombo->findData(m_settings.engine());
     m_engineCombo->setCurrentIndex(std::max(0, engineIndex));
     m_portSpin->setValue(m_settings.serverPort());
@@ -486,11 +484,12 @@ void MainWindow::loadSettings()
 
 void MainWindow::saveSettings()
 {
-    m_settings.setServerUrl(isLocalServerRunning() ? m_remoteUrl : m_urlEdit->text().trimmed());
+    m_settings.setServerUrl(m_model.isLocalServerRunning() ? m_remoteUrl
+                                                           : m_urlEdit->text().trimmed());
     m_settings.setIdFile(m_idFileEdit->text().trimmed());
     m_settings.setThreads(m_threadsSpin->value());
     m_settings.setEngine(m_engineCombo->currentData().toString());
-    m_settings.setServerEnabled(isLocalServerRunning());
+    m_settings.setServerEnabled(m_model.isLocalServerRunning());
     m_settings.setServerPort(m_portSpin->value());
     m_settings.setServerDifficulty(m_difficultySpin->value());
     m_settings.setWindowGeometry(saveGeometry());
@@ -514,37 +513,10 @@ void MainWindow::loadMinerId()
     const QString path = m_idFileEdit->text().trimmed();
     if (path.isEmpty())
         return;
-    QString error;
-    if (const std::optional<QString> id = Miner::readId(path, &error))
+    if (const Result<QString> id = MinerId::read(path))
         m_idEdit->setText(*id);
     else if (QFileInfo::exists(path))
-        showError(error);
-}
-
-bool MainWindow::saveMinerId()
-{
-    const QString id = m_idEdit->text().trimmed();
-    const QString path = m_idFileEdit->text().trimmed();
-    if (id.isEmpty()) {
-        showError(u"No miner id: type your id (e.g. your name) in the Miner id field"_s);
-        m_idEdit->setFocus();
-        return false;
-    }
-    if (path.isEmpty()) {
-        showError(u"No id file: give the file the miner id is saved to"_s);
-        m_idFileEdit->setFocus();
-        return false;
-    }
-    if (Miner::readId(path) == id)
-        return true;
-    QSaveFile file(path);
-    const QByteArray bytes = (id + u'\n').toUtf8();
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        showError(u"Cannot save the miner id to \"%1\": %2"_s.arg(path, file.errorString()));
-        return false;
-    }
-    showInfo(u"Saved the miner id \"%1\" to %2"_s.arg(id, path));
-    return true;
+        showError(id.errorMessage());
 }
 
 void MainWindow::chooseIdFile()
@@ -561,81 +533,33 @@ void MainWindow::chooseIdFile()
     dialog->open();
 }
 
-// --- Mining --------------------------------------------------------------------
-
-std::optional<QUrl> MainWindow::minerUrl()
-{
-    if (m_server)
-        return localServerUrl();
-    const QString text = m_urlEdit->text().trimmed();
-    if (text.isEmpty()) {
-        showError(u"No node URL: type the chain server's address, e.g. %1"_s.arg(
-            Settings::defaultServerUrl()));
-        return std::nullopt;
-    }
-    const QUrl url = QUrl::fromUserInput(text);
-    if (!url.isValid() || url.host().isEmpty()
-        || (url.scheme() != u"http"_s && url.scheme() != u"https"_s)) {
-        showError(u"The node URL \"%1\" is not an http:// or https:// address"_s.arg(text));
-        return std::nullopt;
-    }
-    return url;
-}
-
-const SearchEngine *MainWindow::chosenEngine() const
-{
-    const QString name = m_engineCombo->currentData().toString();
-    return name == Settings::autoEngine() ? nullptr : Engines::find(name);
-}
+// --- Mining and the local server: the model does it ----------------------------------
 
 void MainWindow::startMining()
 {
     if (isMining())
         return;
-    const std::optional<QUrl> url = minerUrl();
-    if (!url || !saveMinerId())
-        return;
+    MiningModel::MinerSetup setup;
+    setup.nodeUrl = m_urlEdit->text();
+    setup.id = m_idEdit->text();
+    setup.idFile = m_idFileEdit->text().trimmed();
+    setup.threads = m_threadsSpin->value();
+    setup.engine = m_engineCombo->currentData().toString();
     saveSettings();
-
-    if (m_miner) {
-        m_coinsBefore += m_miner->coins();
-        m_acceptedBefore += m_miner->acceptedCount();
-        m_staleBefore += m_miner->staleCount();
-        m_rejectedBefore += m_miner->rejectedCount();
-        m_miner.reset();
+    if (const Result<void> started = m_model.startMining(setup); !started) {
+        showError(started.errorMessage());
+        if (setup.id.trimmed().isEmpty())
+            m_idEdit->setFocus();
+        else if (setup.idFile.isEmpty())
+            m_idFileEdit->setFocus();
     }
-    m_coins = 0;
-    m_accepted = 0;
-    m_stale = 0;
-    m_rejected = 0;
-    Miner::Config config;
-    config.serverUrl = *url;
-    config.idFile = m_idFileEdit->text().trimmed();
-    config.threads = m_threadsSpin->value();
-    config.engine = chosenEngine();
-    config.hashRateIntervalMs = HashRateIntervalMs;
-    m_miner = std::make_unique<Miner>(config);
-    Miner *miner = m_miner.get();
-    connect(miner, &Miner::started, this, &MainWindow::handleMinerStarted);
-    connect(miner, &Miner::stopped, this, &MainWindow::handleMinerStopped);
-    connect(miner, &Miner::searchStarted, this, &MainWindow::handleSearchStarted);
-    connect(miner, &Miner::searchAbandoned, this, &MainWindow::handleSearchAbandoned);
-    connect(miner, &Miner::hashRateChanged, this, &MainWindow::handleHashRate);
-    connect(miner, &Miner::proofFound, this, &MainWindow::handleProofFound);
-    connect(miner, &Miner::serverReplied, this, &MainWindow::handleServerReply);
-    connect(miner, &Miner::coinsChanged, this, &MainWindow::handleCoins);
-    connect(miner, &Miner::countersChanged, this, &MainWindow::handleCounters);
-    connect(miner, &Miner::errorOccurred, this, &MainWindow::handleMinerError);
-    // A failed start (missing id file) reports through errorOccurred.
-    miner->start();
-    updateMiningControls();
-    refreshView();
+    refresh(m_model.snapshot());
 }
 
 void MainWindow::stopMining()
 {
-    if (m_miner)
-        m_miner->stop();   // emits stopped(), which updates the window
+    m_model.stopMining();
+    refresh(m_model.snapshot());
 }
 
 void MainWindow::toggleMining()
@@ -648,12 +572,65 @@ void MainWindow::toggleMining()
 
 bool MainWindow::isMining() const
 {
-    return m_miner && m_miner->isRunning();
+    return m_model.isMining();
 }
 
-void MainWindow::updateMiningControls()
+bool MainWindow::setLocalServerEnabled(bool enabled)
 {
-    const bool mining = isMining();
+    bool ok = true;
+    if (enabled && !m_model.isLocalServerRunning()) {
+        MiningModel::LocalServerSetup setup;
+        setup.databasePath = m_settings.serverDatabasePath();
+        setup.port = m_portSpin->value();
+        setup.difficulty = m_difficultySpin->value();
+        const QString remoteUrl = m_urlEdit->text().trimmed();
+        if (const Result<void> started = m_model.startLocalServer(setup); !started) {
+            showError(started.errorMessage());
+            ok = false;
+        } else {
+            m_remoteUrl = remoteUrl;
+            m_urlEdit->setText(m_model.localServerUrl().toString());
+        }
+    } else if (!enabled && m_model.isLocalServerRunning()) {
+        m_model.stopLocalServer();
+        m_urlEdit->setText(m_remoteUrl);
+    }
+    const bool running = m_model.isLocalServerRunning();
+    {
+        const QSignalBlocker checkBlocker(m_serverCheck);
+        const QSignalBlocker actionBlocker(m_serverAction);
+        m_serverCheck->setChecked(running);
+        m_serverAction->setChecked(running);
+    }
+    m_portSpin->setEnabled(!running);
+    m_difficultySpin->setEnabled(!running);
+    m_urlEdit->setReadOnly(running);
+    refresh(m_model.snapshot());
+    return ok;
+}
+
+// --- Showing ------------------------------------------------------------------
+
+void MainWindow::showLogEntry(const LogEntry &entry)
+{
+    // Searches and proofs show in the figures; the log keeps answers and problems.
+    if (entry.kind == LogEntry::Kind::Work || entry.kind == LogEntry::Kind::Proof)
+        return;
+    m_log->addEntry(entry);
+    if (entry.kind == LogEntry::Kind::Error)
+        statusBar()->showMessage(entry.text, StatusMessageMs);
+}
+
+void MainWindow::showError(const QString &message)
+{
+    showLogEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Error, message, 0});
+}
+
+void MainWindow::updateControls(bool mining)
+{
+    if (m_shownMining == mining)
+        return;
+    m_shownMining = mining;
     m_startButton->setText(mining ? StopText : StartText);
     m_startButton->setToolTip(
         u"%1 (Ctrl+Return or F5)"_s.arg(mining ? u"Stop mining"_s : u"Start mining"_s));
@@ -673,234 +650,37 @@ void MainWindow::updateMiningControls()
                            static_cast<QWidget *>(m_threadsSpin),
                            static_cast<QWidget *>(m_engineCombo)})
         field->setEnabled(!mining);
-    m_urlEdit->setReadOnly(isLocalServerRunning());
 }
 
-// --- Local chain server ------------------------------------------------------------
-
-QUrl MainWindow::localServerUrl() const
+void MainWindow::refresh(const MiningSnapshot &s)
 {
-    if (!m_server)
-        return {};
-    QUrl url;
-    url.setScheme(u"http"_s);
-    url.setHost(u"127.0.0.1"_s);
-    url.setPort(m_server->port());
-    return url;
-}
-
-bool MainWindow::setLocalServerEnabled(bool enabled)
-{
-    if (enabled == isLocalServerRunning()) {
-        updateServerControls();
-        return true;
+    updateControls(s.isMining());
+    m_coinsLabel->setText(QLocale().toString(s.coins));
+    m_acceptedLabel->setText(QString::number(s.accepted));
+    m_staleLabel->setText(QString::number(s.stale));
+    m_rejectedLabel->setText(QString::number(s.rejected));
+    m_hashRateLabel->setText(MiningText::hashRate(s.hashRate));
+    m_averagesLabel->setText(MiningText::averages(s));
+    m_elapsedLabel->setText(MiningText::clock(s.searchMs));
+    m_workLabel->setText(workText(s));
+    m_minerStatusLabel->setText(minerStatus(s));
+    if (s.lastBlock && s.lastBlock->hash() != m_shownBlockHash) {
+        m_shownBlockHash = s.lastBlock->hash();
+        m_lastBlockView->setBlock(*s.lastBlock);
     }
-    const bool wasMining = isMining();
-    if (wasMining)
-        stopMining();
-
-    bool ok = true;
-    if (enabled) {
-        ChainServer::Config config;
-        config.databasePath = m_settings.serverDatabasePath();
-        config.difficulty = m_difficultySpin->value();
-        QDir().mkpath(QFileInfo(config.databasePath).absolutePath());
-        auto server = std::make_unique<ChainServer>(config);
-        QString error;
-        if (!server->open(&error)) {
-            showError(u"Cannot start the local chain server: %1"_s.arg(error));
-            ok = false;
-        } else if (server->listen(QHostAddress::LocalHost,
-                                  static_cast<quint16>(m_portSpin->value())) == 0) {
-            showError(u"Cannot start the local chain server: %1"_s.arg(server->errorString()));
-            ok = false;
-        }
-        if (ok) {
-            connect(server.get(), &ChainServer::blockForged, this, &MainWindow::handleBlockForged);
-            m_server = std::move(server);
-            m_remoteUrl = m_urlEdit->text().trimmed();
-            m_urlEdit->setText(localServerUrl().toString());
-            m_shownBlock = m_server->chain().lastBlock();
-            m_blockChanged = true;
-            showInfo(u"Local chain server running at %1 (difficulty %2, %3 blocks, database %4)"_s
-                         .arg(localServerUrl().toString())
-                         .arg(config.difficulty)
-                         .arg(m_server->chain().length())
-                         .arg(QDir::toNativeSeparators(config.databasePath)));
-        }
+    if (s.localServer) {
+        m_serverStateLabel->setText(u"Running at %1, difficulty %2, %3 blocks"_s
+                                        .arg(s.localServerUrl.toString())
+                                        .arg(s.localServerDifficulty)
+                                        .arg(s.localServerBlocks));
+        m_serverStatusLabel->setText(u"Local server: %1"_s.arg(s.localServerUrl.toString()));
     } else {
-        m_server->close();
-        m_server.reset();
-        m_urlEdit->setText(m_remoteUrl);
-        showInfo(wasMining ? u"Local chain server stopped, and mining with it"_s
-                           : u"Local chain server stopped"_s);
-    }
-    updateServerControls();
-    updateMiningControls();
-    // Turning the server on moves the miner onto it; turning it off leaves the
-    // miner stopped rather than sending it to another server unasked.
-    if (wasMining && (enabled || !ok))
-        startMining();
-    return ok;
-}
-
-void MainWindow::updateServerControls()
-{
-    const bool running = isLocalServerRunning();
-    {
-        const QSignalBlocker checkBlocker(m_serverCheck);
-        const QSignalBlocker actionBlocker(m_serverAction);
-        m_serverCheck->setChecked(running);
-        m_serverAction->setChecked(running);
-    }
-    m_portSpin->setEnabled(!running);
-    m_difficultySpin->setEnabled(!running);
-    QString state;
-    if (running) {
-        state = u"Running at %1, difficulty %2, %3 blocks"_s.arg(localServerUrl().toString())
-                    .arg(m_server->chain().difficulty())
-                    .arg(m_server->chain().length());
-        m_serverStatusLabel->setText(u"Local server: %1"_s.arg(localServerUrl().toString()));
-    } else {
-        state = u"Not running. Mining uses the node URL above."_s;
+        m_serverStateLabel->setText(u"Not running. Mining uses the node URL above."_s);
         m_serverStatusLabel->setText(u"Local server: off"_s);
     }
-    m_serverStateLabel->setText(state);
-}
-
-// --- Miner signals: record, refreshView() shows -----------------------------------------
-
-void MainWindow::handleMinerStarted()
-{
-    m_minerStatus = u"Connecting to %1 as \"%2\" (%3, %4 threads)"_s.arg(
-        m_miner->config().serverUrl.toString(), m_miner->minerId(), m_miner->engineName())
-        .arg(m_miner->threadCount());
-    m_workText = u"Asking the server for its last block\u2026"_s;
-    m_hashRate = 0;
-    m_searching = false;
-    m_lastSearchMs = 0;
-    showInfo(u"Mining on %1 as \"%2\" with %3 threads (%4 engine)"_s.arg(
-        m_miner->config().serverUrl.toString(), m_miner->minerId())
-        .arg(m_miner->threadCount())
-        .arg(m_miner->engineName()));
-    updateMiningControls();
-}
-
-void MainWindow::handleMinerStopped()
-{
-    if (m_searching)
-        m_lastSearchMs = m_searchClock.elapsed();
-    m_searching = false;
-    m_hashRate = 0;
-    m_minerStatus = u"Stopped"_s;
-    m_workText = u"Stopped."_s;
-    showInfo(u"Stopped mining"_s);
-    updateMiningControls();
-    refreshView();
-}
-
-void MainWindow::handleSearchStarted(qint64 blockIndex, const Block &lastBlock, int difficulty)
-{
-    if (!m_shownBlock || !(*m_shownBlock == lastBlock)) {
-        m_shownBlock = lastBlock;
-        m_blockChanged = true;
-    }
-    m_searching = true;
-    m_searchClock.start();
-    m_workText = u"Searching a proof for block %1 at difficulty %2"_s.arg(blockIndex)
-                     .arg(difficulty);
-    m_minerStatus = u"Mining block %1 on %2"_s.arg(blockIndex).arg(
-        m_miner->config().serverUrl.toString());
-}
-
-void MainWindow::handleSearchAbandoned(qint64 blockIndex)
-{
-    showInfo(u"Block %1 was forged by someone else: dropping that work"_s.arg(blockIndex));
-}
-
-void MainWindow::handleHashRate(double attemptsPerSecond)
-{
-    m_hashRate = attemptsPerSecond;
-}
-
-void MainWindow::handleProofFound(quint64 proof, double seconds, quint64 attempts)
-{
-    m_searching = false;
-    m_lastSearchMs = static_cast<qint64>(seconds * 1000.0);
-    m_workText = u"Found proof %1 in %2 s after %3 attempts; submitting"_s.arg(proof)
-                     .arg(seconds, 0, 'f', 2)
-                     .arg(QLocale().toString(attempts));
-}
-
-void MainWindow::handleServerReply(int status, const QString &message, Miner::ReplyKind kind)
-{
-    QString line;
-    if (m_miner && m_miner->blockIndex() > 0)
-        line = u"Block %1: "_s.arg(m_miner->blockIndex());
-    if (status > 0)
-        line += u"HTTP %1: "_s.arg(status);
-    m_log->addEntry(logKindOf(kind), line + message);
-}
-
-void MainWindow::handleCoins(qint64 total)
-{
-    m_coins = total;
-}
-
-void MainWindow::handleCounters(int accepted, int stale, int rejected)
-{
-    m_accepted = accepted;
-    m_stale = stale;
-    m_rejected = rejected;
-}
-
-void MainWindow::handleMinerError(const QString &message)
-{
-    m_searching = false;
-    m_workText = u"Waiting: see the log below."_s;
-    showError(message);
-}
-
-void MainWindow::handleBlockForged(const Block &block)
-{
-    m_shownBlock = block;
-    m_blockChanged = true;
-}
-
-// --- Showing ------------------------------------------------------------------
-
-void MainWindow::showError(const QString &message)
-{
-    m_log->addEntry(ResponseLog::Kind::Error, message);
-    statusBar()->showMessage(message, StatusMessageMs);
-}
-
-void MainWindow::showInfo(const QString &message)
-{
-    m_log->addEntry(ResponseLog::Kind::Info, message);
-}
-
-void MainWindow::refreshView()
-{
-    // The current miner's figures; earlier miners' are folded in at each Start.
-    const qint64 coins = m_coinsBefore + m_coins;
-    m_coinsLabel->setText(QLocale().toString(coins));
-    m_acceptedLabel->setText(QString::number(m_acceptedBefore + m_accepted));
-    m_staleLabel->setText(QString::number(m_staleBefore + m_stale));
-    m_rejectedLabel->setText(QString::number(m_rejectedBefore + m_rejected));
-    m_hashRateLabel->setText(hashRateText(m_hashRate));
-    m_elapsedLabel->setText(clockText(m_searching ? m_searchClock.elapsed() : m_lastSearchMs));
-    m_workLabel->setText(m_workText);
-    m_minerStatusLabel->setText(m_minerStatus);
-    if (m_blockChanged && m_shownBlock) {
-        m_lastBlockView->setBlock(*m_shownBlock);
-        m_blockChanged = false;
-        if (m_server)
-            updateServerControls();
-    }
     // The title shows the state in the task bar too.
-    const QString title = isMining() ? u"blockforge \u2014 mining, %1 coins"_s.arg(coins)
-                                     : u"blockforge"_s;
+    const QString title = s.isMining() ? u"blockforge \u2014 mining, %1 coins"_s.arg(s.coins)
+                                       : u"blockforge"_s;
     if (windowTitle() != title)
         setWindowTitle(title);
     if (m_tray)

@@ -1,14 +1,12 @@
 #pragma once
 
-#include <memory>
 #include <optional>
 
-#include <QElapsedTimer>
+#include <QByteArray>
 #include <QMainWindow>
-#include <QUrl>
+#include <QString>
 
-#include "core/block.h"
-#include "core/miner.h"
+#include "core/miningsnapshot.h"
 
 class QAction;
 class QCheckBox;
@@ -18,27 +16,22 @@ class QLineEdit;
 class QPushButton;
 class QSpinBox;
 class QSystemTrayIcon;
-class QTimer;
-class ChainServer;
 class LastBlockView;
+class MiningModel;
 class ResponseLog;
-class SearchEngine;
 class Settings;
 
-// The "Start Mining" window. It owns a Miner (created on each Start with the values
-// in the form) and, when "Run a local chain server" is on, a ChainServer embedded in
-// this process. Miner signals only record values; a 250 ms timer moves them into the
-// widgets, so a fast stream of blocks never floods the GUI thread. Settings are read
-// on construction and written back on Start and on close.
+// The "Start Mining" window: the form, the figures and the log. Mining itself is the
+// MiningModel's: the window hands it the form's values on Start, turns the local
+// server on and off through it, and renders its snapshot on each (throttled) change.
+// Settings are read on construction and written back on Start and on close.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    static constexpr int RefreshIntervalMs = 250;
-
-    explicit MainWindow(Settings &settings, QWidget *parent = nullptr);
+    MainWindow(Settings &settings, MiningModel &model, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // What the Start/Stop button and its shortcut do.
@@ -47,13 +40,13 @@ public:
     void toggleMining();
     bool isMining() const;
 
-    // Starts or stops the embedded chain server; false (with the reason in the log)
-    // when it cannot start. While on, the miner mines on it: turning it on while
-    // mining moves the miner onto it, turning it off stops the miner too.
+    // Starts or stops the embedded chain server with the form's port and difficulty;
+    // false (with the reason in the log) when it cannot start. While it runs the URL
+    // field shows its address, and the URL typed before is what the settings keep.
     bool setLocalServerEnabled(bool enabled);
-    bool isLocalServerRunning() const { return m_server != nullptr; }
-    QUrl localServerUrl() const;
 
+    // Shows a snapshot of the model: every figure, the state, the last block.
+    void refresh(const MiningSnapshot &snapshot);
     void saveSettings();
 
 protected:
@@ -73,29 +66,13 @@ private:
     void loadSettings();
 
     void loadMinerId();
-    bool saveMinerId();
-    std::optional<QUrl> minerUrl();
-    const SearchEngine *chosenEngine() const;
     void chooseIdFile();
+    void showLogEntry(const LogEntry &entry);
     void showError(const QString &message);
-    void showInfo(const QString &message);
-    void updateMiningControls();
-    void updateServerControls();
-    void refreshView();
-
-    void handleMinerStarted();
-    void handleMinerStopped();
-    void handleSearchStarted(qint64 blockIndex, const Block &lastBlock, int difficulty);
-    void handleSearchAbandoned(qint64 blockIndex);
-    void handleHashRate(double attemptsPerSecond);
-    void handleProofFound(quint64 proof, double seconds, quint64 attempts);
-    void handleServerReply(int status, const QString &message, Miner::ReplyKind kind);
-    void handleCoins(qint64 total);
-    void handleCounters(int accepted, int stale, int rejected);
-    void handleMinerError(const QString &message);
-    void handleBlockForged(const Block &block);
+    void updateControls(bool mining);
 
     Settings &m_settings;
+    MiningModel &m_model;
 
     // Form.
     QLineEdit *m_urlEdit = nullptr;              // children of this window
@@ -113,6 +90,7 @@ private:
     // Figures.
     QLabel *m_coinsLabel = nullptr;
     QLabel *m_hashRateLabel = nullptr;
+    QLabel *m_averagesLabel = nullptr;
     QLabel *m_elapsedLabel = nullptr;
     QLabel *m_workLabel = nullptr;
     QLabel *m_acceptedLabel = nullptr;
@@ -128,27 +106,8 @@ private:
     QAction *m_quitAction = nullptr;
     QAction *m_aboutAction = nullptr;
     QSystemTrayIcon *m_tray = nullptr;           // only when a tray exists
-    QTimer *m_refreshTimer = nullptr;
 
-    // Values recorded by the signal handlers, shown by refreshView().
     QString m_remoteUrl;                         // the URL field while the local server runs
-    QString m_minerStatus;
-    QString m_workText;
-    std::optional<Block> m_shownBlock;
-    bool m_blockChanged = false;
-    double m_hashRate = 0;
-    bool m_searching = false;
-    QElapsedTimer m_searchClock;
-    qint64 m_lastSearchMs = 0;
-    qint64 m_coinsBefore = 0;                    // of earlier Miner objects
-    int m_acceptedBefore = 0;
-    int m_staleBefore = 0;
-    int m_rejectedBefore = 0;
-    qint64 m_coins = 0;
-    int m_accepted = 0;
-    int m_stale = 0;
-    int m_rejected = 0;
-
-    std::unique_ptr<ChainServer> m_server;
-    std::unique_ptr<Miner> m_miner;              // last: stops and joins its threads first
+    std::optional<bool> m_shownMining;           // what the controls show
+    QByteArray m_shownBlockHash;                 // the block the view shows
 };

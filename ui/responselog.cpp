@@ -11,17 +11,19 @@ using namespace Qt::StringLiterals;
 
 namespace
 {
-QColor colorOf(ResponseLog::Kind kind)
+QColor colorOf(LogEntry::Kind kind)
 {
     switch (kind) {
-    case ResponseLog::Kind::Accepted:
+    case LogEntry::Kind::Accepted:
         return QColor(0x1b, 0x7f, 0x3b);
-    case ResponseLog::Kind::Stale:
+    case LogEntry::Kind::Stale:
         return QColor(0x9a, 0x67, 0x00);
-    case ResponseLog::Kind::Rejected:
-    case ResponseLog::Kind::Error:
+    case LogEntry::Kind::Rejected:
+    case LogEntry::Kind::Error:
         return QColor(0xb3, 0x26, 0x1e);
-    case ResponseLog::Kind::Info:
+    case LogEntry::Kind::Info:
+    case LogEntry::Kind::Work:
+    case LogEntry::Kind::Proof:
         break;
     }
     return {};
@@ -45,11 +47,11 @@ ResponseLog::ResponseLog(QWidget *parent)
 
 ResponseLog::~ResponseLog() = default;
 
-void ResponseLog::addEntry(Kind kind, const QString &text)
+void ResponseLog::addEntry(const LogEntry &entry)
 {
     if (m_pending.size() >= MaxLines)
         m_pending.removeFirst();
-    m_pending.append({kind, text, QDateTime::currentDateTime()});
+    m_pending.append(entry);
     if (!m_flushTimer->isActive())
         m_flushTimer->start();
 }
@@ -71,7 +73,7 @@ void ResponseLog::flush()
     QTextCursor cursor(document());
     cursor.movePosition(QTextCursor::End);
     cursor.beginEditBlock();
-    for (const Entry &entry : std::as_const(m_pending)) {
+    for (const LogEntry &entry : std::as_const(m_pending)) {
         QTextCharFormat textFormat;
         if (const QColor color = colorOf(entry.kind); color.isValid())
             textFormat.setForeground(color);

@@ -1,41 +1,33 @@
 #pragma once
 
-#include <QDateTime>
 #include <QPlainTextEdit>
-#include <QString>
 #include <QVector>
+
+#include "core/miningsnapshot.h"
 
 class QTimer;
 
 // The window's log of server responses and errors: read-only, append-only, one
-// time-stamped line per entry, at most MaxLines lines. Text is inserted as plain
-// text, so a message containing HTML tags shows literally. Entries are queued and
-// written at most every FlushIntervalMs, so a burst of answers costs one repaint.
+// time-stamped line per LogEntry, coloured by its kind, at most MaxLines lines. Text
+// is inserted as plain text, so a message containing HTML tags shows literally.
+// Entries are queued and written at most every FlushIntervalMs, so a burst of answers
+// costs one repaint.
 class ResponseLog final : public QPlainTextEdit
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ResponseLog)
 
 public:
-    enum class Kind { Info, Accepted, Stale, Rejected, Error };
-
     static constexpr int MaxLines = 1000;
     static constexpr int FlushIntervalMs = 250;
 
     explicit ResponseLog(QWidget *parent = nullptr);
     ~ResponseLog() override;
 
-    void addEntry(Kind kind, const QString &text);
+    void addEntry(const LogEntry &entry);
     void flush();   // writes the queued entries now
 
 private:
-    struct Entry
-    {
-        Kind kind = Kind::Info;
-        QString text;
-        QDateTime time;
-    };
-
-    QVector<Entry> m_pending;
+    QVector<LogEntry> m_pending;
     QTimer *m_flushTimer = nullptr;   // child of this
 };

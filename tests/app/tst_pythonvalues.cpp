@@ -154,7 +154,7 @@ void TestPythonValues::minerMinesOnClassicServerHoldingThem()
     QByteArray out;
     const auto forgedOrFailed = [&] {
         out += miner.readAllStandardOutput();
-        return out.contains("Server 200: New Block Forged") || out.contains("Error")
+        return out.contains("HTTP 200: New Block Forged") || out.contains("Error")
             || miner.state() != QProcess::Running;
     };
     QTRY_VERIFY_WITH_TIMEOUT(forgedOrFailed(), WaitMs);
@@ -165,7 +165,7 @@ void TestPythonValues::minerMinesOnClassicServerHoldingThem()
     QCOMPARE(miner.exitCode(), 0);
     // It mined on the seeded block, first time, with no error in between.
     QVERIFY2(out.contains("Mining block 3 (difficulty 3, last block 2 "), out.constData());
-    QVERIFY2(out.contains("Server 200: New Block Forged (accepted; coins 1)"), out.constData());
+    QVERIFY2(out.contains("Block 3: HTTP 200: New Block Forged (accepted; coins 1)"), out.constData());
     QVERIFY2(!out.contains("Error"), out.constData());
 
     // The Python server is the judge: our block follows the seeded one, with the hash

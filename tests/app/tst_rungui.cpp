@@ -63,6 +63,9 @@ void TestRunGui::badCommandLineExits2_data()
                             << u"--engine: 'quantum' is not available here"_s;
     QTest::newRow("url scheme") << QStringList{u"--url"_s, u"ftp://example.org"_s}
                                 << u"is not an http:// or https:// URL"_s;
+    QTest::newRow("url port") << QStringList{u"--url"_s, u"http://127.0.0.1:99999"_s}
+                              << u"--url: 'http://127.0.0.1:99999' is not an http:// or https:// "
+                                 "URL (Invalid port or port number out of range)"_s;
 }
 
 void TestRunGui::badCommandLineExits2()

@@ -97,9 +97,23 @@ void TestSettings::junkFallsBackToDefaults()
     QCOMPARE(settings.serverPort(), Settings::DefaultServerPort);
     QCOMPARE(settings.serverDifficulty(), Settings::DefaultServerDifficulty);
 
+    // The node URL and the thread count pass the checks the command line and the window
+    // use (Validate), or the default stands.
+    for (const QString &url : {u"ftp://example.org"_s, u"http://127.0.0.1:99999"_s,
+                               u"http:///no-host"_s}) {
+        settings.setServerUrl(url);
+        QCOMPARE(settings.serverUrl(), Settings::defaultServerUrl());
+    }
+    settings.setServerUrl(u"node.example:8080"_s);
+    QCOMPARE(settings.serverUrl(), u"node.example:8080"_s);
+    QSettings(junkPath, QSettings::IniFormat).setValue(u"Miner/Threads"_s, 5000);
+    QCOMPARE(Settings(junkPath).threads(), Settings::defaultThreads());
+
     // Setters clamp what they store.
     settings.setThreads(0);
     QCOMPARE(settings.threads(), 1);
+    settings.setThreads(5000);
+    QCOMPARE(settings.threads(), 1024);
     settings.setServerPort(-5);
     QCOMPARE(settings.serverPort(), 0);
     settings.setServerDifficulty(1000);

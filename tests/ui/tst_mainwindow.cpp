@@ -25,6 +25,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include "core/chain.h"
+#include "core/miningmodel.h"
 #include "core/settings.h"
 #include "ui/mainwindow.h"
 
@@ -33,7 +35,6 @@ using namespace Qt::StringLiterals;
 namespace
 {
 constexpr int WaitMs = 30000;     // network and mining waits: a hang check, not a speed test
-constexpr int StopWithinMs = 1000;
 
 // A tiny HTTP/1.1 server for misbehaving peers: each request (method and path) is
 // answered with whatever raw bytes the test's responder returns, then the connection
@@ -108,6 +109,8 @@ private slots:
     void htmlMessageShowsLiterally();
     void garbageServerLeavesWindowUsable();
     void badInputIsExplained();
+    void refreshShowsTheSnapshot();
+    void failedPollShowsSearchingAndTheClockRuns();
     void guiLatencyWhileAllCoresMine_data();
     void guiLatencyWhileAllCoresMine();
 
@@ -137,6 +140,7 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<Settings> m_settings;
+    std::unique_ptr<MiningModel> m_model;
     std::unique_ptr<MainWindow> m_window;
 };
 
@@ -160,13 +164,15 @@ void TestMainWindow::init()
 void TestMainWindow::cleanup()
 {
     m_window.reset();
+    m_model.reset();
     m_settings.reset();
     m_dir.reset();
 }
 
 void TestMainWindow::createWindow()
 {
-    m_window = std::make_unique<MainWindow>(*m_settings);
+    m_model = std::make_unique<MiningModel>();
+    m_window = std::make_unique<MainWindow>(*m_settings, *m_model);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
@@ -176,7 +182,7 @@ void TestMainWindow::enableLocalServer(int difficulty)
     child<QSpinBox>(u"localServerDifficultySpin"_s)->setValue(difficulty);
     QTest::mouseClick(child<QCheckBox>(u"localServerCheck"_s), Qt::LeftButton, {},
                       QPoint(8, child<QCheckBox>(u"localServerCheck"_s)->height() / 2));
-    QVERIFY(m_window->isLocalServerRunning());
+    QVERIFY(m_model->isLocalServerRunning());
 }
 
 void TestMainWindow::opensWithAllParts()
@@ -196,7 +202,8 @@ void TestMainWindow::opensWithAllParts()
     QVERIFY(!child<QCheckBox>(u"localServerCheck"_s)->isChecked());
     QCOMPARE(child<QSpinBox>(u"localServerDifficultySpin"_s)->value(), 6);
     QVERIFY(text(u"localServerStateLabel"_s).contains(u"Not running"_s));
-    for (const QString &name : {u"coinsLabel"_s, u"hashRateLabel"_s, u"elapsedLabel"_s,
+    for (const QString &name : {u"coinsLabel"_s, u"hashRateLabel"_s, u"hashRateAveragesLabel"_s,
+                                u"elapsedLabel"_s, u"workLabel"_s,
                                 u"acceptedCount"_s, u"staleCount"_s, u"rejectedCount"_s,
                                 u"lastBlockIndex"_s, u"lastBlockHash"_s, u"lastBlockPreviousHash"_s,
                                 u"lastBlockProof"_s, u"lastBlockTime"_s, u"minerStatusLabel"_s,
@@ -207,6 +214,10 @@ void TestMainWindow::opensWithAllParts()
     QCOMPARE(text(u"coinsLabel"_s), u"0"_s);
     QCOMPARE(text(u"acceptedCount"_s), u"0"_s);
     QCOMPARE(text(u"elapsedLabel"_s), u"00:00"_s);
+    QCOMPARE(text(u"hashRateLabel"_s), u"0 H/s"_s);
+    QCOMPARE(text(u"hashRateAveragesLabel"_s), u"10 s: n/a, 60 s: n/a, 15 min: n/a"_s);
+    QCOMPARE(text(u"workLabel"_s), u"Press Start Mining (Ctrl+Return or F5)."_s);
+    QCOMPARE(child<QSpinBox>(u"threadsSpin"_s)->maximum(), 1024);
     QVERIFY(child<QPlainTextEdit>(u"lastBlockTransactions"_s));
 
     auto *log = child<QPlainTextEdit>(u"responseLog"_s);
@@ -273,9 +284,10 @@ void TestMainWindow::minesOnEmbeddedServer()
 {
     createWindow();
     enableLocalServer(2);
-    const QString url = m_window->localServerUrl().toString();
+    const QString url = m_model->localServerUrl().toString();
     QVERIFY(url.startsWith(u"http://127.0.0.1:"_s));
     QCOMPARE(child<QLineEdit>(u"nodeUrlEdit"_s)->text(), url);
+    QVERIFY(child<QLineEdit>(u"nodeUrlEdit"_s)->isReadOnly());
     QVERIFY(text(u"localServerStateLabel"_s).contains(url));
     QVERIFY(text(u"serverStatusLabel"_s).contains(url));
     QTRY_COMPARE_WITH_TIMEOUT(text(u"lastBlockIndex"_s), u"1"_s, WaitMs);   // genesis
@@ -283,10 +295,9 @@ void TestMainWindow::minesOnEmbeddedServer()
     child<QLineEdit>(u"minerIdEdit"_s)->setText(u"carol"_s);
     clickStartStop();
     QVERIFY(m_window->isMining());
-    QTRY_COMPARE_WITH_TIMEOUT(child<QPushButton>(u"startStopButton"_s)->text(), u"Stop Mining"_s,
-                              WaitMs);
+    QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Stop Mining"_s);
+    QVERIFY(!child<QLineEdit>(u"minerIdEdit"_s)->isEnabled());
     QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 3, WaitMs);
-    QTRY_VERIFY_WITH_TIMEOUT(number(u"coinsLabel"_s) >= 3, WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->windowTitle().startsWith(u"blockforge \u2014 mining, "_s),
                              WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(number(u"lastBlockIndex"_s) >= 3, WaitMs);
@@ -295,48 +306,48 @@ void TestMainWindow::minesOnEmbeddedServer()
     QTRY_VERIFY_WITH_TIMEOUT(
         child<QPlainTextEdit>(u"lastBlockTransactions"_s)->toPlainText().contains(
             u"carol gets 1 (reward)"_s), WaitMs);
-    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"New Block Forged"_s), WaitMs);
-    QCOMPARE(text(u"rejectedCount"_s), u"0"_s);
-
-    // The id typed in the window was saved to the id file.
-    QFile idFile(m_settings->idFile());
-    QVERIFY(idFile.open(QIODevice::ReadOnly));
-    QCOMPARE(idFile.readAll().trimmed(), QByteArray("carol"));
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"HTTP 200: New Block Forged (accepted; coins "_s),
+                             WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(text(u"hashRateLabel"_s) != u"0 H/s"_s, WaitMs);
+    QVERIFY(text(u"localServerStateLabel"_s).contains(u" blocks"_s));
 
     clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
-    QTRY_COMPARE_WITH_TIMEOUT(child<QPushButton>(u"startStopButton"_s)->text(), u"Start Mining"_s,
-                              StopWithinMs);
-    QTRY_COMPARE_WITH_TIMEOUT(text(u"hashRateLabel"_s), u"0 H/s"_s, StopWithinMs);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->windowTitle(), u"blockforge"_s, StopWithinMs);
+    QVERIFY(!m_window->isMining());
+    QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Start Mining"_s);
     QVERIFY(child<QLineEdit>(u"minerIdEdit"_s)->isEnabled());
-    const qint64 coins = number(u"coinsLabel"_s);
-    QTest::qWait(3 * MainWindow::RefreshIntervalMs);
-    QCOMPARE(number(u"coinsLabel"_s), coins);
-
-    // Mining again adds to the same totals.
-    clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(number(u"coinsLabel"_s) > coins, WaitMs);
-    clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_model->snapshot().state, MiningSnapshot::State::Stopped, WaitMs);
+    // Once stopped, the figures are the model's, and stay so.
+    const MiningSnapshot s = m_model->snapshot();
+    QTRY_COMPARE_WITH_TIMEOUT(number(u"coinsLabel"_s), s.coins, WaitMs);
+    QCOMPARE(number(u"acceptedCount"_s), s.accepted);
+    QCOMPARE(text(u"hashRateLabel"_s), u"0 H/s"_s);
+    QCOMPARE(m_window->windowTitle(), u"blockforge"_s);
+    QCOMPARE(text(u"workLabel"_s), u"Stopped."_s);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"Stopped. Blocks: "_s), WaitMs);
+    QTest::qWait(3 * MiningModel::UpdateIntervalMs);
+    QCOMPARE(number(u"coinsLabel"_s), s.coins);
 
     // Turning the server off while mining stops the miner and gives the URL back.
     clickStartStop();
     QTRY_VERIFY_WITH_TIMEOUT(m_window->isMining(), WaitMs);
     QTest::mouseClick(child<QCheckBox>(u"localServerCheck"_s), Qt::LeftButton, {},
                       QPoint(8, child<QCheckBox>(u"localServerCheck"_s)->height() / 2));
-    QVERIFY(!m_window->isLocalServerRunning());
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QVERIFY(!m_model->isLocalServerRunning());
+    QVERIFY(!m_window->isMining());
+    QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Start Mining"_s);
     QVERIFY(!child<QCheckBox>(u"localServerCheck"_s)->isChecked());
     QVERIFY(!child<QAction>(u"localServerAction"_s)->isChecked());
     QCOMPARE(child<QLineEdit>(u"nodeUrlEdit"_s)->text(), Settings::defaultServerUrl());
+    QVERIFY(!child<QLineEdit>(u"nodeUrlEdit"_s)->isReadOnly());
     QVERIFY(text(u"localServerStateLabel"_s).contains(u"Not running"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        logText().contains(u"Local chain server stopped, and mining with it"_s), WaitMs);
 }
 
 void TestMainWindow::serverActionMovesMinerOntoIt()
 {
     // Mining on a server that is down, then the menu action turns the local server
-    // on: the miner moves onto it and earns there.
+    // on: the miner moves onto it.
     QTcpServer closed;
     QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
     const quint16 closedPort = closed.serverPort();
@@ -347,14 +358,16 @@ void TestMainWindow::serverActionMovesMinerOntoIt()
     child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"http://127.0.0.1:%1"_s.arg(closedPort));
     clickStartStop();
     QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"refused"_s, Qt::CaseInsensitive), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(text(u"workLabel"_s).startsWith(u"Waiting to retry: "_s), WaitMs);
 
     child<QAction>(u"localServerAction"_s)->trigger();
-    QVERIFY(m_window->isLocalServerRunning());
+    QVERIFY(m_model->isLocalServerRunning());
     QVERIFY(child<QCheckBox>(u"localServerCheck"_s)->isChecked());
     QVERIFY(m_window->isMining());
+    QCOMPARE(m_model->snapshot().serverUrl, m_model->localServerUrl());
     QTRY_VERIFY_WITH_TIMEOUT(number(u"coinsLabel"_s) >= 1, WaitMs);
     clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QVERIFY(!m_window->isMining());
 
     // The remote URL typed before is what the settings keep.
     m_window->saveSettings();
@@ -372,7 +385,7 @@ void TestMainWindow::shortcutStartsAndStops()
     QTest::keyClick(m_window.get(), Qt::Key_F5);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->isMining(), WaitMs);
     QTest::keyClick(m_window.get(), Qt::Key_Return, Qt::ControlModifier);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QVERIFY(!m_window->isMining());   // at once
 }
 
 void TestMainWindow::htmlMessageShowsLiterally()
@@ -393,9 +406,10 @@ void TestMainWindow::htmlMessageShowsLiterally()
     clickStartStop();
     QTRY_VERIFY_WITH_TIMEOUT(logText().contains(QString::fromUtf8(html)), WaitMs);
     clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QVERIFY(!m_window->isMining());
     // The message is no "New Block Forged": counted as rejected, no coins.
     QTRY_VERIFY_WITH_TIMEOUT(number(u"rejectedCount"_s) >= 1, WaitMs);
+    QVERIFY(logText().contains(QString::fromUtf8(html) + u" (rejected; retrying in "_s));
     QCOMPARE(text(u"coinsLabel"_s), u"0"_s);
 }
 
@@ -425,7 +439,7 @@ void TestMainWindow::garbageServerLeavesWindowUsable()
         QTRY_VERIFY_WITH_TIMEOUT(logText().contains(expected), WaitMs);
         QVERIFY(m_window->isMining());   // it keeps retrying until stopped
         clickStartStop();
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+        QVERIFY(!m_window->isMining());
         QVERIFY(child<QLineEdit>(u"nodeUrlEdit"_s)->isEnabled());
         QVERIFY(child<QPushButton>(u"startStopButton"_s)->isEnabled());
     }
@@ -439,7 +453,7 @@ void TestMainWindow::garbageServerLeavesWindowUsable()
     clickStartStop();
     QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"refused"_s, Qt::CaseInsensitive), WaitMs);
     clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QVERIFY(!m_window->isMining());
     QCOMPARE(text(u"coinsLabel"_s), u"0"_s);
 }
 
@@ -451,14 +465,16 @@ void TestMainWindow::badInputIsExplained()
     clickStartStop();
     QVERIFY(!m_window->isMining());
     QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"No miner id"_s), WaitMs);
+    QCOMPARE(QApplication::focusWidget(), child<QWidget>(u"minerIdEdit"_s));
 
     // A URL that is not http.
     child<QLineEdit>(u"minerIdEdit"_s)->setText(u"grace"_s);
     child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"ftp://example.com"_s);
     clickStartStop();
     QVERIFY(!m_window->isMining());
-    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"is not an http:// or https:// address"_s),
-                             WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        logText().contains(u"Node URL: 'ftp://example.com' is not an http:// or https:// URL"_s),
+        WaitMs);
 
     // An id file that cannot be written.
     child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"http://127.0.0.1:1"_s);
@@ -473,22 +489,107 @@ void TestMainWindow::badInputIsExplained()
     blocker.close();
     m_settings->setServerDatabasePath(m_dir->filePath(u"file/chain.db"_s));
     QVERIFY(!m_window->setLocalServerEnabled(true));
+    QVERIFY(!m_model->isLocalServerRunning());
     QVERIFY(!child<QCheckBox>(u"localServerCheck"_s)->isChecked());
     QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"Cannot start the local chain server"_s), WaitMs);
+}
+
+void TestMainWindow::refreshShowsTheSnapshot()
+{
+    createWindow();
+    MiningSnapshot s;
+    s.state = MiningSnapshot::State::Searching;
+    s.problem = u"Connection refused"_s;
+    s.serverUnreachable = true;
+    s.serverUrl = QUrl(u"http://node.example:5000"_s);
+    s.coins = 12345;
+    s.accepted = 3;
+    s.stale = 1;
+    s.rejected = 2;
+    s.hashRate = 1.5e8;
+    s.hashRate10s = 1.25e8;
+    s.blockIndex = 7;
+    s.difficulty = 6;
+    s.searchMs = 83'000;
+    s.lastBlock = Chain::genesis(1732435200.5);
+    m_window->refresh(s);
+    QCOMPARE(text(u"coinsLabel"_s), QLocale().toString(12345));
+    QCOMPARE(text(u"acceptedCount"_s), u"3"_s);
+    QCOMPARE(text(u"staleCount"_s), u"1"_s);
+    QCOMPARE(text(u"rejectedCount"_s), u"2"_s);
+    QCOMPARE(text(u"hashRateLabel"_s), u"150.00 MH/s"_s);
+    QCOMPARE(text(u"hashRateAveragesLabel"_s), u"10 s: 125.00 MH/s, 60 s: n/a, 15 min: n/a"_s);
+    QCOMPARE(text(u"elapsedLabel"_s), u"01:23"_s);
+    QCOMPARE(text(u"workLabel"_s),
+             u"Block 7 at difficulty 6: searching (server unreachable: retrying)"_s);
+    QCOMPARE(text(u"minerStatusLabel"_s), u"Mining block 7 on http://node.example:5000: "
+                                           "searching (server unreachable: retrying)"_s);
+    QCOMPARE(text(u"lastBlockIndex"_s), u"1"_s);
+    QCOMPARE(text(u"lastBlockHash"_s), QString::fromLatin1(s.lastBlock->hash()));
+    QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Stop Mining"_s);
+    QVERIFY(!child<QLineEdit>(u"nodeUrlEdit"_s)->isEnabled());
+    QCOMPARE(m_window->windowTitle(), u"blockforge \u2014 mining, 12345 coins"_s);
+
+    s.state = MiningSnapshot::State::Stopping;
+    m_window->refresh(s);
+    QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Start Mining"_s);
+    QCOMPARE(text(u"workLabel"_s), u"Stopping: waiting for the answer to the proof just sent."_s);
+    QVERIFY(child<QLineEdit>(u"nodeUrlEdit"_s)->isEnabled());
+    QCOMPARE(m_window->windowTitle(), u"blockforge"_s);
+}
+
+void TestMainWindow::failedPollShowsSearchingAndTheClockRuns()
+{
+    // A server that knows a block no one finds here, then goes away.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server.serverPort();
+    const QByteArray unfindable = QByteArray(GenesisAnswer).replace("\"difficulty\": 1",
+                                                                    "\"difficulty\": 30");
+    server.close();
+    FakeHttpServer node([&](const QByteArray &, const QByteArray &path) {
+        return path == "/last_block" ? httpAnswer(200, "application/json", unfindable)
+                                     : httpAnswer(404, "text/html", "no");
+    });
+    QVERIFY(node.listen(QHostAddress::LocalHost, port));
+    createWindow();
+    child<QLineEdit>(u"minerIdEdit"_s)->setText(u"olga"_s);
+    child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"http://127.0.0.1:%1"_s.arg(port));
+    clickStartStop();
+    QTRY_COMPARE_WITH_TIMEOUT(text(u"workLabel"_s), u"Block 2 at difficulty 30: searching"_s,
+                              WaitMs);
+
+    node.close();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        text(u"workLabel"_s),
+        u"Block 2 at difficulty 30: searching (server unreachable: retrying)"_s, WaitMs);
+    QVERIFY(text(u"minerStatusLabel"_s).endsWith(u"searching (server unreachable: retrying)"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"still searching, asking again in"_s), WaitMs);
+    // The clock of the search runs on.
+    const QString shown = text(u"elapsedLabel"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(text(u"elapsedLabel"_s) != shown, WaitMs);
+    QVERIFY(text(u"workLabel"_s).endsWith(u"searching (server unreachable: retrying)"_s));
+    QVERIFY(m_window->isMining());
+    clickStartStop();
 }
 
 void TestMainWindow::guiLatencyWhileAllCoresMine_data()
 {
     QTest::addColumn<int>("difficulty");
+    QTest::addColumn<double>("medianBoundMs");
+    QTest::addColumn<double>("p90BoundMs");
     // 12: never found here, the search runs throughout. 4: blocks forged many times
     // a second by the embedded server on the GUI thread (each one committed to disk).
-    QTest::newRow("searching") << 12;
-    QTest::newRow("forging") << 4;
+    QTest::newRow("searching") << 12 << 0.1 << 1.0;
+    QTest::newRow("forging") << 4 << 0.2 << 2.0;
 }
 
 void TestMainWindow::guiLatencyWhileAllCoresMine()
 {
     QFETCH(int, difficulty);
+    QFETCH(double, medianBoundMs);
+    QFETCH(double, p90BoundMs);
+    constexpr double TimerMedianBoundMs = 5.0;
     m_settings->setThreads(QThread::idealThreadCount());
     createWindow();
     enableLocalServer(difficulty);
@@ -526,25 +627,34 @@ void TestMainWindow::guiLatencyWhileAllCoresMine()
     probe.stop();
     QVERIFY(m_window->isMining());
 
-    QTest::qWait(2 * MainWindow::RefreshIntervalMs);
+    QTest::qWait(2 * MiningModel::UpdateIntervalMs);
     const qint64 blocks = number(u"acceptedCount"_s) - acceptedBefore;
+    struct Figures
+    {
+        double median = 0;
+        double p90 = 0;
+        double max = 0;
+    };
     auto report = [&](const char *what, std::vector<double> values) {
         std::sort(values.begin(), values.end());
-        const double median = values[values.size() / 2];
-        const double p99 = values[std::min(values.size() - 1, values.size() * 99 / 100)];
+        const Figures figures {values[values.size() / 2], values[values.size() * 9 / 10],
+                               values.back()};
         qInfo("GUI %s, %d threads mining at difficulty %d (%lld blocks accepted meanwhile): "
-              "median %.3f ms, p99 %.3f ms, max %.3f ms (%zu samples)",
-              what, QThread::idealThreadCount(), difficulty, blocks, median, p99, values.back(),
-              values.size());
-        return values.back();
+              "median %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms (%zu samples)",
+              what, QThread::idealThreadCount(), difficulty, blocks, figures.median, figures.p90,
+              values[values.size() * 99 / 100], figures.max, values.size());
+        return figures;
     };
-    const double worstQueue = report("event queue delay", queueMs);
-    const double worstTimer = report("timer lateness", timerLateMs);
-    QVERIFY2(worstQueue < 1000.0, "an event waited more than a second: the GUI thread blocked");
-    QVERIFY2(worstTimer < 1000.0, "a timer fired more than a second late");
+    const Figures queue = report("event queue delay", queueMs);
+    const Figures timer = report("timer lateness", timerLateMs);
+    // The README's figures, with a margin: a loaded machine's worst moments vary, so the
+    // median and the 90th percentile are asserted, the worst case is printed.
+    QVERIFY2(queue.median < medianBoundMs, "events wait longer than the README says");
+    QVERIFY2(queue.p90 < p90BoundMs, "events wait longer than the README says");
+    QVERIFY2(timer.median < TimerMedianBoundMs, "timers fire later than the README says");
 
     clickStartStop();
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isMining(), StopWithinMs);
+    QVERIFY(!m_window->isMining());
 }
 
 QTEST_MAIN(TestMainWindow)

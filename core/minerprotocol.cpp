@@ -1,0 +1,133 @@
+#include "core/minerprotocol.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/canonicaljson.h"
+
+using namespace Qt::StringLiterals;
+using Json = CanonicalJson::Json;
+
+namespace
+{
+std::optional<std::int64_t> integerOf(const Json &json)
+{
+    if (json.is_number_integer())
+        return json.is_number_unsigned() ? static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                               json.get<std::uint64_t>(), Pow::MaxProof))
+                                         : json.get<std::int64_t>();
+    if (json.is_number_float()) {
+        const double value = json.get<double>();
+        if (std::isfinite(value) && value == std::floor(value) && std::abs(value) < 9e15)
+            return static_cast<std::int64_t>(value);
+    }
+    return std::nullopt;
+}
+
+// Why a 2xx GET /last_block body is no work, or nothing when it is.
+QString workProblem(const std::optional<Json> &json, const QString &jsonError,
+                    std::optional<MinerProtocol::Tip> *tip)
+{
+    if (!json)
+        return u"answer is not JSON (%1)"_s.arg(jsonError);
+    if (!json->is_object() || !json->contains("last_block"))
+        return u"answer has no \"last_block\""_s;
+    QString blockError;
+    std::optional<Block> block = Block::fromJson((*json)["last_block"], &blockError);
+    if (!block)
+        return u"\"last_block\" is not a valid block (%1)"_s.arg(blockError);
+    int difficulty = Pow::DefaultDifficulty;
+    if (json->contains("difficulty")) {
+        const std::optional<std::int64_t> d = integerOf((*json)["difficulty"]);
+        if (!d || *d < 0 || *d > Pow::MaxDifficulty)
+            return u"\"difficulty\" is not an integer from 0 to %1"_s.arg(Pow::MaxDifficulty);
+        difficulty = static_cast<int>(*d);
+    }
+    *tip = MinerProtocol::Tip{std::move(*block), difficulty};
+    return {};
+}
+}
+
+namespace MinerProtocol
+{
+QString MineAnswer::text() const
+{
+    return u"HTTP %1: %2"_s.arg(status).arg(message);
+}
+
+QString snippet(const QByteArray &body)
+{
+    if (body.isEmpty())
+        return u"(empty body)"_s;
+    const qsizetype window = MaxMessageChars * 4 + 4;   // enough UTF-8 for MaxMessageChars
+    const QString decoded = QString::fromUtf8(body.left(window));
+    const bool truncated = decoded.size() > MaxMessageChars || body.size() > window;
+    QString text = decoded.left(MaxMessageChars);
+    for (QChar &c : text) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            c = u' ';
+    }
+    text = text.simplified();
+    if (text.isEmpty())
+        return u"(blank)"_s;   // only spaces or control characters: still say something
+    if (truncated)
+        text += u" ..."_s;
+    return text;
+}
+
+Result<Tip> parseWork(int status, const QByteArray &body)
+{
+    if (status < 200 || status > 299)
+        return Error{u"HTTP %1: %2"_s.arg(status).arg(snippet(body))};
+    QString jsonError;
+    const std::optional<Json> json = CanonicalJson::parse(body, &jsonError);
+    std::optional<Tip> tip;
+    const QString problem = workProblem(json, jsonError, &tip);
+    if (!tip)
+        return Error{u"HTTP %1, %2: %3"_s.arg(status).arg(problem, snippet(body))};
+    return std::move(*tip);
+}
+
+MineAnswer parseMine(int status, const QByteArray &body)
+{
+    MineAnswer mine;
+    mine.status = status;
+    const std::optional<Json> json = CanonicalJson::parse(body);
+    const bool hasMessage = json && json->is_object() && json->contains("message")
+        && (*json)["message"].is_string();
+    if (!hasMessage) {
+        mine.message = snippet(body);
+        return mine;
+    }
+    const QString message = QString::fromStdString((*json)["message"].get<std::string>());
+    const bool ok = status >= 200 && status <= 299;
+    const bool staleFlag = json->contains("stale") && (*json)["stale"].is_boolean()
+        && (*json)["stale"].get<bool>();
+    const bool stale = status == 409 || staleFlag
+        || message.contains(u"stale"_s, Qt::CaseInsensitive);
+    std::optional<std::int64_t> reward;
+    if (json->contains("reward"))
+        reward = integerOf((*json)["reward"]);
+    const bool forged = message.trimmed().compare(u"New Block Forged"_s, Qt::CaseInsensitive) == 0;
+    mine.kind = ReplyKind::Rejected;
+    if (ok && !stale && (forged || reward))
+        mine.kind = ReplyKind::Accepted;
+    else if (stale)
+        mine.kind = ReplyKind::Stale;
+    else if (status >= 500)
+        mine.kind = ReplyKind::Error;
+    if (mine.kind == ReplyKind::Accepted)   // a peer's claim, kept sane: 0 to MaxReward
+        mine.reward = std::clamp<std::int64_t>(reward.value_or(1), 0, MaxReward);
+    mine.message = snippet(message.toUtf8());
+    mine.fromServer = true;
+    return mine;
+}
+
+QByteArray mineRequest(std::uint64_t proof, const QString &id)
+{
+    Json body = Json::object();
+    body["proof"] = proof;
+    body["id"] = id.toStdString();
+    return CanonicalJson::dump(body);
+}
+}

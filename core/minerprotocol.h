@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+
+#include <QByteArray>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include "core/block.h"
+#include "core/pow.h"
+#include "core/result.h"
+
+// What a miner makes of a chain server's answers (PROTOCOL.md, "Miner behaviour"):
+// pure functions of (HTTP status, body), so that every odd answer is tested and
+// fuzzed without sockets. Every text they return is plain text of bounded length.
+namespace MinerProtocol
+{
+Q_NAMESPACE
+
+// The server's verdict on a submitted proof. Error: no verdict (an HTTP error, a
+// body that is not the classic JSON).
+enum class ReplyKind { Accepted, Stale, Rejected, Error };
+Q_ENUM_NS(ReplyKind)
+
+constexpr std::int64_t MaxReward = 1'000'000'000;   // a larger claim counts as this
+constexpr int MaxMessageChars = 200;                // of any server text we show
+
+// The work a GET /last_block answer gives: the block to mine on and the difficulty.
+struct Tip
+{
+    Block lastBlock;
+    int difficulty = Pow::DefaultDifficulty;
+};
+
+// A POST /mine answer.
+struct MineAnswer
+{
+    ReplyKind kind = ReplyKind::Error;
+    int status = 0;
+    QString message;           // the server's "message", else the start of the body
+    bool fromServer = false;   // message is the server's JSON "message"
+    std::int64_t reward = 0;   // coins won, when accepted: 0 to MaxReward
+
+    QString text() const;      // "HTTP 200: New Block Forged"
+};
+
+// GET /last_block: the tip, or what is wrong with the answer ("HTTP 500: <html>...",
+// "HTTP 200, answer has no \"last_block\": {...}").
+Result<Tip> parseWork(int status, const QByteArray &body);
+
+// POST /mine: classified as accepted ("New Block Forged" or a reward, with a 2xx
+// status), stale (409, "stale": true, or a message saying so), rejected, or error.
+MineAnswer parseMine(int status, const QByteArray &body);
+
+// The POST /mine body: {"id": "<id>", "proof": <proof>}.
+QByteArray mineRequest(std::uint64_t proof, const QString &id);
+
+// The start of a body as one line of plain text: at most MaxMessageChars characters,
+// control characters shown as spaces; "(empty body)" or "(blank)" rather than nothing.
+QString snippet(const QByteArray &body);
+}
+
+Q_DECLARE_METATYPE(MinerProtocol::MineAnswer)

@@ -1,0 +1,36 @@
+#include "core/validate.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Validate
+{
+Result<QUrl> nodeUrl(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    auto refuse = [&text](const QString &why) {
+        return Error{u"'%1' is not an http:// or https:// URL%2"_s.arg(text, why)};
+    };
+    if (trimmed.isEmpty())
+        return Error{u"no URL given (for example http://127.0.0.1:5000)"_s};
+    const QUrl url(trimmed.contains(u"://"_s) ? trimmed : u"http://"_s + trimmed,
+                   QUrl::StrictMode);
+    if (url.scheme() != u"http"_s && url.scheme() != u"https"_s)
+        return refuse({});
+    if (!url.isValid())
+        return refuse(u" (%1)"_s.arg(url.errorString().section(u';', 0, 0)));
+    if (url.host().isEmpty())
+        return refuse(u" (no host)"_s);
+    if (url.port() == 0)
+        return refuse(u" (the port must be 1 to 65535)"_s);
+    return url;
+}
+
+Result<int> threadCount(const QString &text)
+{
+    bool ok = false;
+    const int threads = text.trimmed().toInt(&ok);
+    if (!ok || threads < 1 || threads > MaxThreads)
+        return Error{u"'%1' is not a number from 1 to %2"_s.arg(text).arg(MaxThreads)};
+    return threads;
+}
+}
