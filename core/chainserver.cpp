@@ -146,11 +146,13 @@ quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
     }
     connect(listener, &HttpListener::requestRejected, this,
             [this](const QString &method, const QString &path, int status) {
+                m_metrics.countRefusal(status);
                 emit requestServed(method, Printable::escaped(decodedPath(path.toLatin1())),
                                    status, 0.0);
             });
     m_listener = listener;
     m_port = listener->serverPort();
+    m_uptime.start();
     qCInfo(lcServer) << "Listening on" << address.toString() << "port" << m_port;
     return m_port;
 }
@@ -174,15 +176,19 @@ void ChainServer::close()
 
 HttpAnswer ChainServer::handle(const HttpRequest &request)
 {
-    const QString path = decodedPath(request.head.path());
-    static const QMetaMethod served = QMetaMethod::fromSignal(&ChainServer::requestServed);
-    if (!isSignalConnected(served))
-        return route(path, request);
+    // Timed and counted for /metrics whether or not anyone listens: a clock read and a few
+    // increments on this one thread, no lock.
     QElapsedTimer timer;
     timer.start();
+    const QByteArray rawPath = request.head.path();
+    const QString path = decodedPath(rawPath);
     HttpAnswer answer = route(path, request);
-    emit requestServed(QString::fromLatin1(request.head.method), Printable::escaped(path),
-                       answer.status, static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    m_metrics.countRequest(ServerMetrics::routeOf(path.toUtf8()), answer.status, seconds);
+    static const QMetaMethod served = QMetaMethod::fromSignal(&ChainServer::requestServed);
+    if (isSignalConnected(served))
+        emit requestServed(QString::fromLatin1(request.head.method), Printable::escaped(path),
+                           answer.status, seconds * 1000.0);
     return answer;
 }
 
@@ -207,6 +213,8 @@ HttpAnswer ChainServer::route(const QString &path, const HttpRequest &request)
         return post ? submitProof(request.body) : notAllowed("POST");
     if (path == u"/transactions/new"_s)
         return post ? newTransaction(request.body) : notAllowed("POST");
+    if (path == u"/metrics"_s)
+        return get ? metricsAnswer() : notAllowed("GET, HEAD");
     return message(u"Not found: %1"_s.arg(path), NotFound);
 }
 
@@ -233,6 +241,24 @@ void ChainServer::refreshAnswers(bool rebuildChain)
 HttpAnswer ChainServer::lastBlock() const
 {
     return HttpAnswer::json(Ok, m_lastBlockAnswer);
+}
+
+// GET /metrics: the Prometheus text exposition of the counters and of the chain now.
+HttpAnswer ChainServer::metricsAnswer() const
+{
+    ServerMetrics::Gauges gauges;
+    gauges.chainLength = m_chain.length();
+    gauges.pendingTransactions = static_cast<std::int64_t>(m_chain.pendingTransactions().size());
+    gauges.pendingBytes = m_chain.pendingBytes();
+    gauges.openConnections = m_listener ? m_listener->connectionCount() : 0;
+    gauges.difficulty = m_chain.difficulty();
+    gauges.uptimeSeconds = m_uptime.isValid() ? static_cast<double>(m_uptime.elapsed()) / 1000.0
+                                              : 0.0;
+    HttpAnswer answer;
+    answer.status = Ok;
+    answer.contentType = ServerMetrics::ContentType;
+    answer.body = m_metrics.render(gauges);
+    return answer;
 }
 
 HttpAnswer ChainServer::fullChain(const QUrlQuery &query) const
@@ -298,6 +324,16 @@ HttpAnswer ChainServer::chainAnswer(qsizetype first, qsizetype end,
 
 HttpAnswer ChainServer::submitProof(const QByteArray &bytes)
 {
+    // Every answer that is not a verdict on a proof is a malformed submission.
+    const std::int64_t judged = m_metrics.proofs();
+    HttpAnswer answer = judgeProof(bytes);
+    if (m_metrics.proofs() == judged)
+        m_metrics.countProof(ServerMetrics::Proof::Malformed);
+    return answer;
+}
+
+HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
+{
     QString problem;
     const std::optional<Json> body = parseObject(bytes, &problem);
     if (!body)
@@ -340,22 +376,28 @@ HttpAnswer ChainServer::submitProof(const QByteArray &bytes)
     // One thread runs every handler, so from this check to the commit below no other
     // submission can run: the first valid proof wins.
     if (!m_chain.isValidProof(proof)) {
-        if (const std::optional<std::int64_t> stale = m_chain.staleBlockFor(proof))
+        if (const std::optional<std::int64_t> stale = m_chain.staleBlockFor(proof)) {
+            m_metrics.countProof(ServerMetrics::Proof::Stale);
             return answer(Json{{"message", u"Stale proof: block %1 was already forged"_s
                                                .arg(*stale).toStdString()},
                                {"stale", true},
                                {"index", *stale}},
                           Status::Conflict);
+        }
+        m_metrics.countProof(ServerMetrics::Proof::Invalid);
         return message(u"Invalid proof"_s, Status::BadRequest);
     }
     Block block = m_chain.forge(proof, id, m_config.reward);
     QString error;
     if (!m_store.appendBlock(block, m_chain.difficulty(), &error)) {
         qCWarning(lcServer) << "Cannot store block" << block.index() << ":" << error;
+        m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
         return message(u"Cannot store the block: "_s + error, Status::InternalServerError);
     }
     m_chain.append(block);
     refreshAnswers(false);
+    m_metrics.countProof(ServerMetrics::Proof::Forged);
+    m_metrics.countBlockForged();
     qCInfo(lcServer).noquote() << "Forged block" << block.index() << "for"
                                << Printable::escaped(id) << "proof" << proof;
     emit blockForged(block);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
 #include <QString>
@@ -13,6 +14,7 @@
 #include "core/chainstore.h"
 #include "core/httpanswer.h"
 #include "core/pow.h"
+#include "core/servermetrics.h"
 
 class QUrlQuery;
 class HttpListener;
@@ -70,6 +72,7 @@ public:
     const Chain &chain() const { return m_chain; }
     const Config &config() const { return m_config; }
     const HttpListener *listener() const { return m_listener; }
+    const ServerMetrics &metrics() const { return m_metrics; }
 
     // The answers to POST /mine and POST /transactions/new for a request body. The
     // routes call these; so do the fuzz targets, without any socket.
@@ -88,6 +91,8 @@ private:
     HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
     HttpAnswer lastBlock() const;
+    HttpAnswer metricsAnswer() const;
+    HttpAnswer judgeProof(const QByteArray &body);
     HttpAnswer fullChain(const QUrlQuery &query) const;
     HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;
 
@@ -103,4 +108,6 @@ private:
     HttpListener *m_listener = nullptr;   // child of this
     QString m_errorString;
     quint16 m_port = 0;
+    ServerMetrics m_metrics;
+    QElapsedTimer m_uptime;   // since listen()
 };

@@ -50,7 +50,9 @@ QByteArray HttpAnswer::head(Connection connection) const
     head += QByteArray::number(status);
     head += ' ';
     head += reasonPhrase(status);
-    head += "\r\nContent-Type: application/json\r\nContent-Length: ";
+    head += "\r\nContent-Type: ";
+    head += contentType;
+    head += "\r\nContent-Length: ";
     head += QByteArray::number(bodySize());
     head += "\r\n";
     if (connection == Connection::Close)

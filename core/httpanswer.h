@@ -16,6 +16,7 @@ struct HttpAnswer
     int status = 200;
     QByteArray body;
     QByteArray extraHeaders;   // whole lines, such as "Allow: POST\r\n"
+    QByteArray contentType = "application/json";
     Source source;             // when set, the body comes from here instead
     qint64 sourceSize = 0;
 
