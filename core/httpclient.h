@@ -1,17 +1,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <unordered_map>
 
 #include <QByteArray>
-#include <QHash>
 #include <QObject>
 #include <QString>
 #include <QUrl>
 
 #include "core/result.h"
 
-class QNetworkAccessManager;
-class QNetworkReply;
 
 // An HTTP answer, whatever its status.
 struct HttpReply
@@ -27,8 +26,14 @@ using HttpResult = Result<HttpReply>;
 // The miner's HTTP transport to one chain server at a time: JSON GETs and POSTs to
 // paths under a base URL that can be changed between requests, each with deadlines
 // (no byte for requestTimeoutMs, no complete answer within DeadlineFactor times that)
-// and a cap on the answer's size. Asynchronous, on this object's thread: each request
-// calls its handler once with the answer, unless it is aborted first.
+// and exact caps on the answer (HttpResponseReader: a head of at most 64 KiB and 100
+// header lines, a body of at most MaxAnswerBytes, never read further; a body cut short
+// is an error). Our own HTTP/1.1 over QTcpSocket (QSslSocket for https), one connection
+// per request (Connection: close): QNetworkAccessManager has no cap on a header line, a
+// multi-megabyte one cost seconds of CPU, and it buffered far past the size cap.
+// Redirects are not followed. Credentials in the URL are sent as Basic authorization.
+// Asynchronous, on this object's thread: each request calls its handler once with the
+// answer, unless it is aborted first.
 class HttpClient final : public QObject
 {
     Q_OBJECT
@@ -55,15 +60,19 @@ public:
     // Cancels a request: its handler is never called. Unknown or finished tickets are
     // ignored.
     void abort(Ticket ticket);
-    bool isPending(Ticket ticket) const { return m_pending.contains(ticket); }
+    bool isPending(Ticket ticket) const { return m_pending.count(ticket) > 0; }
 
 private:
+    struct Exchange;
+
     Ticket send(const QString &path, const QByteArray *postBody, Handler handler);
-    static HttpResult answerOf(QNetworkReply *reply);
+    void readAvailable(Ticket ticket);
+    void endOfStream(Ticket ticket);
+    void complete(Ticket ticket, const HttpResult &result);
+    Exchange *find(Ticket ticket) const;
 
     QUrl m_baseUrl;
     int m_timeoutMs = 10'000;
     Ticket m_lastTicket = 0;
-    QHash<Ticket, QNetworkReply *> m_pending;
-    QNetworkAccessManager *m_network = nullptr;   // child of this
+    std::unordered_map<Ticket, std::unique_ptr<Exchange>> m_pending;
 };

@@ -12,7 +12,10 @@ struct Block;
 
 // One canned HTTP answer. stall: read the request and never answer; delayMs: answer
 // that much later; trickleMs: send the answer one byte per trickleMs, forever
-// (an endless body); sizeBytes: a body of that many bytes of 'x' instead of body.
+// (an endless body); sizeBytes: a body of that many bytes of 'x' instead of body;
+// raw: these exact bytes instead of an answer, then close; floodBytes: a header line of
+// that many bytes, sent as fast as the client reads; endless: a body without a length,
+// sent as fast as the client reads, until it hangs up.
 struct CannedAnswer
 {
     int status = 200;
@@ -22,6 +25,9 @@ struct CannedAnswer
     int delayMs = 0;
     int trickleMs = 0;
     qint64 sizeBytes = 0;
+    QByteArray raw;
+    qint64 floodBytes = 0;
+    bool endless = false;
 };
 
 CannedAnswer jsonAnswer(int status, const QByteArray &body);
@@ -45,6 +51,7 @@ public:
         QByteArray method;
         QByteArray path;
         QByteArray body;
+        QByteArray authorization;   // the Authorization header, when sent
     };
 
     ScriptedServer();
@@ -57,6 +64,7 @@ public:
     QHash<QByteArray, QQueue<CannedAnswer>> queued;
     QHash<QByteArray, CannedAnswer> defaults;
     QList<Request> requests;
+    qint64 streamedBytes = 0;   // by flood and endless answers
 
 signals:
     void requested(const QByteArray &path);   // a whole request arrived
@@ -64,6 +72,7 @@ signals:
 private:
     void read(QTcpSocket *socket);
     void answer(QTcpSocket *socket, const CannedAnswer &answer);
+    void stream(QTcpSocket *socket, QByteArray head, qint64 bytes, QByteArray tail);
 
     QHash<QTcpSocket *, QByteArray> m_buffers;
 };

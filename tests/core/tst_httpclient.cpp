@@ -1,5 +1,8 @@
 #include <optional>
 
+#include <sys/resource.h>
+
+#include <QFile>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -20,6 +23,7 @@ class TestHttpClient final : public QObject
     Q_OBJECT
 
 private slots:
+    void endlessBodyStopsAtTheCap();   // first: it measures the process's peak memory
     void getAndPost();
     void endpointsResolveUnderTheBase();
     void connectionRefusedIsAnError();
@@ -28,6 +32,12 @@ private slots:
     void oversizedAnswerIsCut();
     void abortedRequestNeverAnswers();
     void baseUrlCanMove();
+    void headerFloodIsCutAtTheHeadCap();
+    void tooManyHeaderLinesIsAnError();
+    void bodyCutShortIsAnError_data();
+    void bodyCutShortIsAnError();
+    void chunkedAnswerIsRead();
+    void credentialsAreSentNotShown();
 
 private:
     // Sends one request and waits for its answer.
@@ -175,6 +185,139 @@ void TestHttpClient::baseUrlCanMove()
     QCOMPARE(fetch(client, u"last_block"_s)->value().body, "2"_ba);
     QCOMPARE(first.requests.size(), 1);
     QCOMPARE(second.requests.size(), 1);
+}
+
+namespace
+{
+// The process's peak resident memory so far (VmHWM), in KiB; -1 when unknown.
+qint64 peakRssKiB()
+{
+    QFile status(u"/proc/self/status"_s);
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+double cpuSeconds()
+{
+    rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+}
+
+void TestHttpClient::endlessBodyStopsAtTheCap()
+{
+    const qint64 before = peakRssKiB();
+    QVERIFY(before > 0);
+    ScriptedServer server;
+    QVERIFY(server.start());
+    CannedAnswer endless;
+    endless.endless = true;   // no length, as fast as we read, forever
+    server.defaults["/path"] = endless;
+    HttpClient client;
+    client.setBaseUrl(server.url());
+    const std::optional<HttpResult> got = fetch(client, u"path"_s);
+    QVERIFY(got && !*got);
+    QCOMPARE(got->errorMessage(), u"answer larger than 4194304 bytes"_s);
+    const qint64 grown = (peakRssKiB() - before) / 1024;
+    qInfo("peak RSS grew by %lld MiB; the server streamed %lld MiB", grown,
+          server.streamedBytes >> 20);
+    // The 4 MiB body, the socket's 64 KiB buffer and the server's pieces: far from the
+    // 160 MiB QNetworkAccessManager buffered.
+    QVERIFY2(grown < 24, qPrintable(QString::number(grown)));
+}
+
+void TestHttpClient::headerFloodIsCutAtTheHeadCap()
+{
+    ScriptedServer server;
+    QVERIFY(server.start());
+    CannedAnswer flood;
+    flood.floodBytes = 32 << 20;   // a 32 MB header line
+    server.defaults["/path"] = flood;
+    HttpClient client;
+    client.setBaseUrl(server.url());
+    const double cpuBefore = cpuSeconds();
+    const std::optional<HttpResult> got = fetch(client, u"path"_s);
+    QVERIFY(got && !*got);
+    QCOMPARE(got->errorMessage(), u"the answer's head is longer than 65536 bytes"_s);
+    qInfo("32 MB header line: refused after the server streamed %lld KiB, %.3f s of CPU"
+          " (client and server)", server.streamedBytes >> 10, cpuSeconds() - cpuBefore);
+    QVERIFY(server.streamedBytes < (32 << 20));   // never read to the end
+}
+
+void TestHttpClient::tooManyHeaderLinesIsAnError()
+{
+    CannedAnswer many;
+    many.raw = "HTTP/1.1 200 OK\r\n" + QByteArray("X-A: 1\r\n").repeated(101)
+        + "Content-Length: 2\r\n\r\n{}";
+    const std::optional<HttpResult> got = fetchFrom(many);
+    QVERIFY(got && !*got);
+    QCOMPARE(got->errorMessage(), u"the answer has more than 100 header lines"_s);
+    // 100 are fine.
+    many.raw = "HTTP/1.1 200 OK\r\n" + QByteArray("X-A: 1\r\n").repeated(99)
+        + "Content-Length: 2\r\n\r\n{}";
+    const std::optional<HttpResult> fine = fetchFrom(many);
+    QVERIFY(fine && *fine);
+    QCOMPARE((*fine)->body, "{}"_ba);
+}
+
+void TestHttpClient::bodyCutShortIsAnError_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("length") << "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\""_ba
+                            << u"answer cut short: 4 of 100 bytes"_s;
+    QTest::newRow("chunks") << "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\""_ba
+                            << u"answer cut short: the connection closed before its last chunk"_s;
+    QTest::newRow("head") << "HTTP/1.1 200 OK\r\nContent-Le"_ba
+                          << u"the connection closed in the middle of the answer's head"_s;
+    QTest::newRow("nothing") << " "_ba << u"the connection closed in the middle of the answer's head"_s;
+    QTest::newRow("not http") << "SSH-2.0-OpenSSH_9.2\r\n"_ba
+                              << u"the answer is not HTTP (it starts \"SSH-2.0-OpenSSH_9.2\")"_s;
+}
+
+void TestHttpClient::bodyCutShortIsAnError()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(QString, error);
+    CannedAnswer cut;
+    cut.raw = raw;
+    const std::optional<HttpResult> got = fetchFrom(cut);
+    QVERIFY(got && !*got);
+    QCOMPARE(got->errorMessage(), error);
+}
+
+void TestHttpClient::chunkedAnswerIsRead()
+{
+    CannedAnswer chunked;
+    chunked.raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n"
+                  "6;ext=1\r\n{\"a\": \r\n2\r\n1}\r\n0\r\nX-Trailer: x\r\n\r\n";
+    const std::optional<HttpResult> got = fetchFrom(chunked);
+    QVERIFY2(got && *got, got ? qPrintable(got->errorMessage()) : "none");
+    QCOMPARE((*got)->status, 201);
+    QCOMPARE((*got)->body, R"({"a": 1})"_ba);
+}
+
+void TestHttpClient::credentialsAreSentNotShown()
+{
+    ScriptedServer server;
+    QVERIFY(server.start());
+    server.defaults["/last_block"] = jsonAnswer(200, "{}");
+    HttpClient client;
+    QUrl url = server.url();
+    url.setUserName(u"alice"_s);
+    url.setPassword(u"s3cret"_s);
+    client.setBaseUrl(url);
+    const std::optional<HttpResult> got = fetch(client, u"last_block"_s);
+    QVERIFY(got && *got);
+    QCOMPARE(server.requests.last().authorization, "Basic " + "alice:s3cret"_ba.toBase64());
 }
 
 QTEST_GUILESS_MAIN(TestHttpClient)
