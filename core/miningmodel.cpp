@@ -10,6 +10,7 @@
 #include "core/engines/searchengine.h"
 #include "core/minerid.h"
 #include "core/miningtext.h"
+#include "core/printable.h"
 #include "core/settings.h"
 #include "core/validate.h"
 
@@ -69,7 +70,7 @@ MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
             [this](const QString &message) { log(LogEntry::Kind::Error, message); });
     connect(&m_miner, &Miner::recovered, this, [this] {
         log(LogEntry::Kind::Info,
-            u"%1 answers again"_s.arg(m_miner.config().serverUrl.toString()));
+            u"%1 answers again"_s.arg(Validate::displayUrl(m_miner.config().serverUrl)));
         markChanged();
     });
 }
@@ -182,9 +183,9 @@ MiningSnapshot MiningModel::snapshot() const
     const Miner::Config &config = m_miner.config();
     const ProofSearch &search = m_miner.search();
     s.state = snapshotState(m_miner.state());
-    s.problem = m_miner.problem();
+    s.problem = Printable::escaped(m_miner.problem());
     s.serverUnreachable = m_miner.isServerUnreachable();
-    s.serverUrl = config.serverUrl;
+    s.serverUrl = config.serverUrl.adjusted(QUrl::RemoveUserInfo);   // never shown
     s.minerId = config.id;
     s.engine = search.engine().name();
     s.threads = search.threadCount();
@@ -221,9 +222,11 @@ MiningSnapshot MiningModel::snapshot() const
     return s;
 }
 
+// Every entry is escaped here, once: server text (messages, bodies), the id and the
+// rest can neither move the cursor, recolour, reorder (bidi) nor hide text.
 void MiningModel::log(LogEntry::Kind kind, const QString &text, qint64 blockIndex)
 {
-    emit logged(LogEntry{QDateTime::currentDateTime(), kind, text, blockIndex});
+    emit logged(LogEntry{QDateTime::currentDateTime(), kind, Printable::escaped(text), blockIndex});
 }
 
 void MiningModel::markChanged()
@@ -254,7 +257,7 @@ void MiningModel::handleStarted()
     m_meter.add(m_clock.elapsed(), m_runAttemptsBase);
     const Miner::Config &config = m_miner.config();
     log(LogEntry::Kind::Info, u"Mining on %1 as \"%2\": engine %3, %4, priority %5"_s.arg(
-        config.serverUrl.toString(), config.id, m_miner.search().engine().name(),
+        Validate::displayUrl(config.serverUrl), config.id, m_miner.search().engine().name(),
         MiningText::threads(m_miner.search().threadCount()),
         ProofSearch::priorityName(m_miner.search().priority())));
     markChanged();

@@ -8,7 +8,15 @@ bool isBidiOrSeparator(char16_t c)
         || (c >= 0x2066 && c <= 0x2069);
 }
 
-void appendHex(QString &out, char16_t c, int digits)
+// Shows nothing, or nothing a reader can tell from a space: format characters and the
+// Hangul fillers.
+bool isInvisible(char32_t c)
+{
+    return QChar::category(c) == QChar::Other_Format || c == 0x115f || c == 0x1160
+        || c == 0x3164 || c == 0xffa0;
+}
+
+void appendHex(QString &out, char32_t c, int digits)
 {
     static constexpr char Hex[] = "0123456789abcdef";
     for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4)
@@ -27,7 +35,13 @@ QString escaped(QStringView text)
         const bool pairedHigh = QChar::isHighSurrogate(c) && i + 1 < text.size()
             && QChar::isLowSurrogate(text[i + 1].unicode());
         if (pairedHigh) {
-            out += text.sliced(i, 2);
+            const char32_t code = QChar::surrogateToUcs4(c, text[i + 1].unicode());
+            if (isInvisible(code)) {
+                out += u"\\U";
+                appendHex(out, code, 8);
+            } else {
+                out += text.sliced(i, 2);
+            }
             ++i;
         } else if (c == '\\') {
             out += u"\\\\";
@@ -40,7 +54,7 @@ QString escaped(QStringView text)
         } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
             out += u"\\x";
             appendHex(out, c, 2);
-        } else if (isBidiOrSeparator(c) || QChar::isSurrogate(c)) {
+        } else if (isBidiOrSeparator(c) || QChar::isSurrogate(c) || isInvisible(c)) {
             out += u"\\u";
             appendHex(out, c, 4);
         } else {

@@ -58,6 +58,7 @@ private slots:
     void failedPollShowsRetryingAndTheClockRuns();
     void stopCountsTheBlockOnItsWay();
     void logsOneLinePerEvent();
+    void serverTextAndCredentialsNeverShowRaw();
     void changedIsThrottled();
 
 private:
@@ -403,6 +404,42 @@ void TestMiningModel::logsOneLinePerEvent()
     QVERIFY(entries.last().text.startsWith(u"Stopped. Blocks: "_s));
     for (const LogEntry &entry : std::as_const(entries))
         QVERIFY(entry.time.isValid());
+}
+
+void TestMiningModel::serverTextAndCredentialsNeverShowRaw()
+{
+    ScriptedServer server;
+    QVERIFY(server.start());
+    const Block genesis = Chain::genesis(1732435304.0);
+    server.defaults["/last_block"] = lastBlockAnswer(genesis, 2);
+    // A one-byte CSI (C1), a bidi override, a zero-width space and an ESC sequence.
+    server.queued["/mine"] << jsonAnswer(
+        400, "{\"message\": \"no\u009b31m red\u202egnp.exe\u200b \\u001b[2J\"}");
+    server.defaults["/mine"] = jsonAnswer(200, R"({"message": "New Block Forged"})");
+    QUrl url = server.url();
+    url.setUserName(u"alice"_s);
+    url.setPassword(u"s3cret"_s);
+    MiningModel model;
+    QSignalSpy logged(&model, &MiningModel::logged);
+    QVERIFY(model.startMining(setup(url, u"mia\u202e"_s)));
+    QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().accepted >= 1, WaitMs);
+    QVERIFY(!model.snapshot().serverUrl.toString().contains(u"s3cret"_s));
+    model.stopMining();
+    QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().state == State::Stopped, WaitMs);
+
+    const QStringList lines = texts(logged);
+    QVERIFY2(lines.first().startsWith(u"Mining on http://***@127.0.0.1:%1 as \"mia\\u202e\""_s
+                                          .arg(server.url().port())), qPrintable(lines.first()));
+    QVERIFY2(anyContains(lines, u"Block 2: HTTP 400: no\\x9b31m red\\u202egnp.exe\\u200b"_s),
+             qPrintable(lines.join(u'\n')));
+    for (const QString &line : lines) {
+        QVERIFY2(!line.contains(u"s3cret"_s), qPrintable(line));
+        for (const QChar c : line) {
+            const bool raw = c.unicode() < 0x20 || (c.unicode() >= 0x7f && c.unicode() <= 0x9f)
+                || c.category() == QChar::Other_Format;
+            QVERIFY2(!raw, qPrintable(line));
+        }
+    }
 }
 
 void TestMiningModel::changedIsThrottled()

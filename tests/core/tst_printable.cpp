@@ -30,6 +30,11 @@ void TestPrintable::escaped_data()
     QTest::newRow("bidi marks and isolates")
         << u"\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069"_s
         << u"\\u061c\\u200e\\u200f\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069"_s;
+    QTest::newRow("invisible format characters")
+        << u"a\u00adb\u200bc\u200dd\u2060e\ufefff\u3164g"_s
+        << u"a\\u00adb\\u200bc\\u200dd\\u2060e\\ufefff\\u3164g"_s;
+    QTest::newRow("tag characters") << u"flag\U000E0067\U000E007F"_s
+                                    << u"flag\\U000e0067\\U000e007f"_s;
     QTest::newRow("line separators") << u"a\u2028b\u2029c"_s << u"a\\u2028b\\u2029c"_s;
     QTest::newRow("backslash stays unambiguous") << u"\\n is not \n"_s << u"\\\\n is not \\n"_s;
     QTest::newRow("letters and emoji kept") << u"h\u00e9llo \U0001f680 \u4e16"_s

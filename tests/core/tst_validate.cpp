@@ -17,6 +17,7 @@ class TestValidate final : public QObject
 private slots:
     void nodeUrl_data();
     void nodeUrl();
+    void displayUrlMasksCredentials();
     void threadCount_data();
     void threadCount();
     void idFileErrors_data();
@@ -48,6 +49,18 @@ void TestValidate::nodeUrl_data()
     QTest::newRow("port 0") << u"http://127.0.0.1:0"_s << QString()
                             << u"(the port must be 1 to 65535)"_s;
     QTest::newRow("no host") << u"http:///last_block"_s << QString() << u"(no host)"_s;
+    QTest::newRow("empty port") << u"127.0.0.1:"_s << QString()
+                                << u"'127.0.0.1:' is not an http:// or https:// URL (the port is"
+                                   " empty: give one from 1 to 65535, or no colon)"_s;
+    QTest::newRow("empty port, path") << u"http://127.0.0.1:/x"_s << QString()
+                                      << u"(the port is empty"_s;
+    QTest::newRow("empty port, ipv6") << u"http://[::1]:"_s << QString() << u"(the port is empty"_s;
+    QTest::newRow("credentials kept") << u"http://alice:s3cret@node:5000"_s
+                                      << u"http://alice:s3cret@node:5000"_s << QString();
+    QTest::newRow("credentials masked") << u"http://alice:s3cret@node:99999"_s << QString()
+                                        << u"'http://***@node:99999' is not"_s;
+    QTest::newRow("controls escaped") << u"ftp://a\u202eb\x1b"_s << QString()
+                                      << u"'ftp://a\\u202eb\\x1b' is not"_s;
     QTest::newRow("empty") << u"  "_s << QString()
                            << u"no URL given (for example http://127.0.0.1:5000)"_s;
 }
@@ -65,6 +78,17 @@ void TestValidate::nodeUrl()
         QVERIFY2(result, qPrintable(result.errorMessage()));
         QCOMPARE(result->toString(), url);
     }
+}
+
+void TestValidate::displayUrlMasksCredentials()
+{
+    QCOMPARE(Validate::displayUrl(QUrl(u"http://alice:s3cret@node:5000/x"_s)),
+             u"http://***@node:5000/x"_s);
+    QCOMPARE(Validate::displayUrl(QUrl(u"https://token@node/"_s)), u"https://***@node/"_s);
+    QCOMPARE(Validate::displayUrl(QUrl(u"http://node:5000"_s)), u"http://node:5000"_s);
+    QCOMPARE(Validate::displayUrlText(u"a:b@node:1"_s), u"***@node:1"_s);
+    QCOMPARE(Validate::displayUrlText(u"http://node/a@b"_s), u"http://node/a@b"_s);
+    QCOMPARE(Validate::displayUrlText(u"http://u:p@x@node/"_s), u"http://***@node/"_s);
 }
 
 void TestValidate::threadCount_data()
