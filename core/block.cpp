@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "core/pow.h"
 #include "core/sha256.h"
@@ -89,6 +90,14 @@ QByteArray Block::blockString() const
 QByteArray Block::hash() const
 {
     return Sha256::hexDigest(blockString());
+}
+
+std::optional<std::int64_t> Block::nextIndex() const
+{
+    const std::int64_t i = index();
+    if (i == std::numeric_limits<std::int64_t>::max())
+        return std::nullopt;
+    return i + 1;
 }
 
 std::int64_t Block::index() const

@@ -31,6 +31,9 @@ struct Block
     QByteArray toWire() const { return blockString(); }
 
     std::int64_t index() const;
+    // The index of the block after this one; none when this one has the largest index
+    // there is (2^63 - 1), so that nothing ever overflows.
+    std::optional<std::int64_t> nextIndex() const;
     std::uint64_t proof() const;
     double timestamp() const;         // the nearest double to an integer beyond 64 bits
     QString previousHash() const;     // a string as is, an integer in decimal

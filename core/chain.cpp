@@ -107,7 +107,7 @@ std::int64_t Chain::addTransaction(Json transaction)
     m_pending.push_back(std::move(transaction));
     m_pendingSizes.push_back(bytes);
     m_pendingBytes += bytes;
-    return lastBlock().index() + 1;
+    return lastBlock().nextIndex().value_or(lastBlock().index());
 }
 
 void Chain::setPendingTransactions(Json transactions)
@@ -170,7 +170,8 @@ Block Chain::forge(std::uint64_t proof, const QString &minerId, std::int64_t rew
         transactions.push_back(m_pending[i]);
     transactions.push_back(transaction(u"0"_s, minerId, reward));
     Block block;
-    block.value = Json{{"index", lastBlock().index() + 1},
+    // isFull() chains are never forged on (the server refuses); the index saturates.
+    block.value = Json{{"index", lastBlock().nextIndex().value_or(lastBlock().index())},
                        {"timestamp", timestamp},
                        {"transactions", std::move(transactions)},
                        {"proof", proof},

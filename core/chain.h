@@ -44,6 +44,8 @@ public:
     const Block &lastBlock() const { return m_blocks.back(); }
     const QByteArray &lastBlockString() const { return m_lastBlockString; }
     qsizetype length() const { return static_cast<qsizetype>(m_blocks.size()); }
+    // The last block has index 2^63 - 1: no block can follow it.
+    bool isFull() const { return !lastBlock().nextIndex(); }
 
     const CanonicalJson::Json &pendingTransactions() const { return m_pending; }
     // Queues a transaction; returns the index of the block that will hold it.

@@ -373,6 +373,9 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
         return message(u"\"id\" is longer than %1 characters"_s.arg(MaxIdLength),
                        Status::BadRequest);
 
+    if (m_chain.isFull())
+        return message(u"The chain has reached the largest block index: no block can follow"_s,
+                       Status::ServiceUnavailable);
     // One thread runs every handler, so from this check to the commit below no other
     // submission can run: the first valid proof wins.
     if (!m_chain.isValidProof(proof)) {

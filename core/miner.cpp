@@ -131,6 +131,8 @@ void Miner::forgetWork()
     m_lastBlock.reset();
     m_lastBlockHash.clear();
     m_blockIndex = 0;
+    m_claimIndex = 0;
+    m_claimTipHash.clear();
 }
 
 void Miner::endGrace(quint64 submission, qint64 blockIndex)
@@ -216,10 +218,17 @@ bool Miner::isCurrentWork(const MinerProtocol::Tip &tip) const
 
 void Miner::beginSearch(const MinerProtocol::Tip &tip)
 {
+    const std::optional<std::int64_t> next = tip.lastBlock.nextIndex();
+    if (!next) {
+        retryLater(u"GET /last_block"_s, u"the last block has index %1, the largest there is:"
+                                         " no block can follow it"_s.arg(tip.lastBlock.index()),
+                   false);
+        return;
+    }
     m_lastBlock = tip.lastBlock;
     m_lastBlockHash = tip.lastBlock.hash();
     m_difficulty = tip.difficulty;
-    m_blockIndex = tip.lastBlock.index() + 1;
+    m_blockIndex = *next;
     ProofSearch::Work work;
     work.midstate = Sha256::midstate(tip.lastBlock.blockString());
     work.difficulty = tip.difficulty;
@@ -254,8 +263,9 @@ void Miner::handleProof(quint64 generation, quint64 proof, quint64 attempts, dou
     const qint64 blockIndex = m_blockIndex;
     m_submission = submission;
     m_mineTicket = m_client.post(u"mine"_s, MinerProtocol::mineRequest(proof, m_config.id),
-                                 [this, submission, blockIndex](const HttpResult &answer) {
-                                     handleMine(submission, blockIndex, answer);
+                                 [this, submission, blockIndex, tip = m_lastBlockHash](
+                                     const HttpResult &answer) {
+                                     handleMine(submission, blockIndex, tip, answer);
                                  });
 }
 
@@ -268,7 +278,8 @@ void Miner::handleSearchExhausted(quint64 generation)
                false);
 }
 
-void Miner::handleMine(quint64 submission, qint64 blockIndex, const HttpResult &answer)
+void Miner::handleMine(quint64 submission, qint64 blockIndex, const QByteArray &tipHash,
+                       const HttpResult &answer)
 {
     const bool lingering = m_lingering.remove(submission) > 0;
     if (!lingering)
@@ -280,19 +291,19 @@ void Miner::handleMine(quint64 submission, qint64 blockIndex, const HttpResult &
         else
             retryLater(u"POST /mine"_s, answer.errorMessage(), true);
     } else {
-        const MinerProtocol::MineAnswer mine = MinerProtocol::parseMine(answer->status,
-                                                                        answer->body);
+        MinerProtocol::MineAnswer mine = MinerProtocol::parseMine(answer->status, answer->body);
+        if (mine.kind == ReplyKind::Accepted)
+            checkClaim(blockIndex, tipHash, &mine);
         const bool failed = mine.kind == ReplyKind::Error || mine.kind == ReplyKind::Rejected;
-        // A server that rejects a proof we checked disagrees on the block string or the
-        // rules, and one that fails is in trouble: back off rather than hammer it.
-        const int delay = !lingering && m_running && failed ? nextBackoff() : 0;
         if (mine.kind == ReplyKind::Accepted)
             qCDebug(lcMiner) << "Block" << blockIndex << "accepted";
-        emit answered(blockIndex, mine, delay);
-        if (!lingering && m_running) {
-            if (failed) {
-                waitToRetry(delay, mine.text(), false);
-            } else {
+        if (!lingering && m_running && failed) {
+            // A classic server answers a lost race with a 500 or a 200 that says it failed:
+            // if the tip has moved, that was a stale proof, and no reason to back off.
+            recheckAfterFailure(blockIndex, mine);
+        } else {
+            emit answered(blockIndex, mine, 0);
+            if (!lingering && m_running) {
                 clearProblem();
                 requestWork(false);
             }
@@ -302,6 +313,51 @@ void Miner::handleMine(quint64 submission, qint64 blockIndex, const HttpResult &
         setState(State::Stopped);
         emit stopped();
     }
+}
+
+// A server that says "New Block Forged" for a block while its chain never shows that
+// block would be paid again and again for one block, as fast as it answers: a second
+// claim for the same block on the same last block is not counted but rejected, so the
+// miner backs off.
+void Miner::checkClaim(qint64 blockIndex, const QByteArray &tipHash,
+                       MinerProtocol::MineAnswer *mine)
+{
+    if (m_claimIndex == blockIndex && m_claimTipHash == tipHash && !tipHash.isEmpty()) {
+        mine->kind = ReplyKind::Rejected;
+        mine->reward = 0;
+        mine->message += u" (block %1 was already claimed on this same last block, which the"
+                         " server's chain never moved past: not counted)"_s.arg(blockIndex);
+        return;
+    }
+    m_claimIndex = blockIndex;
+    m_claimTipHash = tipHash;
+}
+
+void Miner::recheckAfterFailure(qint64 blockIndex, const MinerProtocol::MineAnswer &mine)
+{
+    m_client.abort(m_workTicket);
+    m_workTicket = m_client.get(u"last_block"_s, [this, blockIndex, mine](const HttpResult &answer) {
+        m_workTicket = 0;
+        const Result<MinerProtocol::Tip> tip = answer
+            ? MinerProtocol::parseWork(answer->status, answer->body)
+            : Result<MinerProtocol::Tip>(answer.error());
+        if (tip && !isCurrentWork(*tip)) {
+            MinerProtocol::MineAnswer stale = mine;
+            stale.kind = ReplyKind::Stale;
+            stale.message += u" (the last block is now %1: someone else was first)"_s.arg(
+                tip->lastBlock.index());
+            emit answered(blockIndex, stale, 0);
+            if (!m_running)
+                return;
+            clearProblem();
+            beginSearch(*tip);
+            return;
+        }
+        const int delay = nextBackoff();
+        emit answered(blockIndex, mine, delay);
+        if (m_running)
+            waitToRetry(delay, mine.text(), false);
+    });
 }
 
 void Miner::retryLater(const QString &what, const QString &problem, bool unreachable)

@@ -103,7 +103,11 @@ private:
     void schedulePoll(int milliseconds);
     void handleProof(quint64 generation, quint64 proof, quint64 attempts, double seconds);
     void handleSearchExhausted(quint64 generation);
-    void handleMine(quint64 submission, qint64 blockIndex, const HttpResult &answer);
+    void handleMine(quint64 submission, qint64 blockIndex, const QByteArray &tipHash,
+                    const HttpResult &answer);
+    void checkClaim(qint64 blockIndex, const QByteArray &tipHash,
+                    MinerProtocol::MineAnswer *mine);
+    void recheckAfterFailure(qint64 blockIndex, const MinerProtocol::MineAnswer &mine);
     void endGrace(quint64 submission, qint64 blockIndex);
     void retryLater(const QString &what, const QString &problem, bool unreachable);
     void waitToRetry(int delayMs, const QString &problem, bool unreachable);
@@ -128,6 +132,8 @@ private:
     HttpClient::Ticket m_mineTicket = 0;
     quint64 m_submission = 0;                             // of m_mineTicket
     quint64 m_lastSubmission = 0;
+    qint64 m_claimIndex = 0;                              // the last block claimed forged
+    QByteArray m_claimTipHash;                            // on this last block
     QHash<quint64, HttpClient::Ticket> m_lingering;       // sent before stop()
     HttpClient m_client;
     QTimer *m_pollTimer = nullptr;                        // child of this

@@ -52,17 +52,17 @@ namespace MinerProtocol
 {
 QString MineAnswer::text() const
 {
-    return u"HTTP %1: %2"_s.arg(status).arg(message);
+    return (fromServer ? u"HTTP %1: %2"_s : u"HTTP %1, %2"_s).arg(status).arg(message);
 }
 
-QString snippet(const QByteArray &body)
+QString snippet(const QByteArray &body, int maxChars)
 {
     if (body.isEmpty())
         return u"(empty body)"_s;
-    const qsizetype window = MaxMessageChars * 4 + 4;   // enough UTF-8 for MaxMessageChars
+    const qsizetype window = maxChars * 4 + 4;   // enough UTF-8 for maxChars
     const QString decoded = QString::fromUtf8(body.left(window));
-    const bool truncated = decoded.size() > MaxMessageChars || body.size() > window;
-    QString text = decoded.left(MaxMessageChars);
+    const bool truncated = decoded.size() > maxChars || body.size() > window;
+    QString text = decoded.left(maxChars);
     for (QChar &c : text) {
         if (c.unicode() < 0x20 || c.unicode() == 0x7f)
             c = u' ';
@@ -96,7 +96,8 @@ MineAnswer parseMine(int status, const QByteArray &body)
     const bool hasMessage = json && json->is_object() && json->contains("message")
         && (*json)["message"].is_string();
     if (!hasMessage) {
-        mine.message = snippet(body);
+        const QString what = json ? u"answer has no \"message\": "_s : u"answer is not JSON: "_s;
+        mine.message = what + snippet(body, MaxMessageChars - static_cast<int>(what.size()));
         return mine;
     }
     const QString message = QString::fromStdString((*json)["message"].get<std::string>());

@@ -38,11 +38,14 @@ struct MineAnswer
 {
     ReplyKind kind = ReplyKind::Error;
     int status = 0;
-    QString message;           // the server's "message", else the start of the body
+    // The server's "message", else what is wrong with the answer and the start of its
+    // body ("answer is not JSON: <html>...").
+    QString message;
     bool fromServer = false;   // message is the server's JSON "message"
     std::int64_t reward = 0;   // coins won, when accepted: 0 to MaxReward
 
-    QString text() const;      // "HTTP 200: New Block Forged"
+    // "HTTP 200: New Block Forged", "HTTP 502, answer is not JSON: <html>..."
+    QString text() const;
 };
 
 // GET /last_block: the tip, or what is wrong with the answer ("HTTP 500: <html>...",
@@ -58,7 +61,7 @@ QByteArray mineRequest(std::uint64_t proof, const QString &id);
 
 // The start of a body as one line of plain text: at most MaxMessageChars characters,
 // control characters shown as spaces; "(empty body)" or "(blank)" rather than nothing.
-QString snippet(const QByteArray &body);
+QString snippet(const QByteArray &body, int maxChars = MaxMessageChars);
 }
 
 Q_DECLARE_METATYPE(MinerProtocol::MineAnswer)

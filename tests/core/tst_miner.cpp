@@ -92,7 +92,24 @@ private slots:
     void stopGivesUpOnSubmissionAfterGrace();
     void switchServerMovesTheLoop();
     void winsBlockOnClassicPythonServer();
+    void claimsTheTipNeverShowsAreNotPaidAgain();
+    void lostRaceAnsweredAsFailureIsStale_data();
+    void lostRaceAnsweredAsFailureIsStale();
+    void failureWithoutTipMoveBacksOff();
+    void largestIndexIsNeverOverflowed();
 };
+
+namespace
+{
+// A block 2 on top of genesis (the miner does not check links: the server's word).
+Block secondBlock()
+{
+    const std::optional<Block> block = Block::fromWire(
+        R"({"index": 2, "previous_hash": "abc", "proof": 7, "timestamp": 1732435300.5,)"
+        R"( "transactions": []})");
+    return *block;
+}
+}
 
 void TestMiner::initTestCase()
 {
@@ -217,11 +234,15 @@ void TestMiner::toleratesMisbehavingServer()
     QSignalSpy problems(&miner, &Miner::problemOccurred);
     QSignalSpy answered(&miner, &Miner::answered);
     QVERIFY(miner.start(fastConfig(server.url(), u"bob"_s)));
-    // Waits for the win after all of that, whatever came in between.
-    QTRY_VERIFY_WITH_TIMEOUT(!answered.isEmpty()
-                                 && answered.last()[1].value<MinerProtocol::MineAnswer>().kind
-                                     == ReplyKind::Accepted,
-                             WaitMs);
+    // Waits for the win after all of that, whatever came in between. (This server's tip
+    // never moves: its later claims for the same block are not counted, see
+    // claimsTheTipNeverShowsAreNotPaidAgain.)
+    const auto win = [&answered] {
+        return std::find_if(answered.cbegin(), answered.cend(), [](const QList<QVariant> &args) {
+            return args[1].value<MinerProtocol::MineAnswer>().kind == ReplyKind::Accepted;
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(win() != answered.cend(), WaitMs);
     QVERIFY(miner.isRunning());
     miner.stop();
 
@@ -237,9 +258,9 @@ void TestMiner::toleratesMisbehavingServer()
     // The /mine failure is an answer (with its back-off), then the win.
     const auto failure = answered.first()[1].value<MinerProtocol::MineAnswer>();
     QCOMPARE(failure.kind, ReplyKind::Error);
-    QCOMPARE(failure.text(), u"HTTP 500: <html>Traceback (most recent call last)</html>"_s);
+    QCOMPARE(failure.text(), u"HTTP 500, answer is not JSON: <html>Traceback (most recent call last)</html>"_s);
     QVERIFY(answered.first()[2].toInt() > 0);
-    QCOMPARE(answered.last()[1].value<MinerProtocol::MineAnswer>().reward, 5);
+    QCOMPARE((*win())[1].value<MinerProtocol::MineAnswer>().reward, 5);
 }
 
 void TestMiner::silentServerTimesOutAndRecovers()
@@ -606,6 +627,117 @@ void TestMiner::winsBlockOnClassicPythonServer()
     }
     server.terminate();
     QVERIFY(server.waitForFinished(WaitMs));
+}
+
+void TestMiner::claimsTheTipNeverShowsAreNotPaidAgain()
+{
+    // A server that says "New Block Forged" to every proof while its tip never moves.
+    ScriptedServer server;
+    QVERIFY(server.start());
+    server.defaults["/last_block"] = lastBlockAnswer(Chain::genesis(1732435401.0), 2);
+    server.defaults["/mine"] = jsonAnswer(200, R"({"message": "New Block Forged", "reward": 1})");
+    Miner miner;
+    QSignalSpy answered(&miner, &Miner::answered);
+    QVERIFY(miner.start(fastConfig(server.url(), u"eve"_s)));
+    QTRY_VERIFY_WITH_TIMEOUT(answered.size() >= 6, WaitMs);
+    miner.stop();
+    int accepted = 0;
+    for (qsizetype i = 0; i < answered.size(); ++i) {
+        const auto answer = answered[i][1].value<MinerProtocol::MineAnswer>();
+        QCOMPARE(answered[i][0].toLongLong(), 2);
+        if (answer.kind == ReplyKind::Accepted) {
+            ++accepted;
+            continue;
+        }
+        // Every later claim for the same block: not counted, and a back-off each time.
+        QCOMPARE(answer.kind, ReplyKind::Rejected);
+        QCOMPARE(answer.reward, 0);
+        QVERIFY2(answer.text().contains(u"not counted"_s), qPrintable(answer.text()));
+        QVERIFY(answered[i][2].toInt() > 0);
+    }
+    QCOMPARE(accepted, 1);
+    QCOMPARE(answered[0][1].value<MinerProtocol::MineAnswer>().kind, ReplyKind::Accepted);
+}
+
+void TestMiner::lostRaceAnsweredAsFailureIsStale_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("500") << 500 << "<html>Internal Server Error</html>"_ba;
+    QTest::newRow("200 failure") << 200 << R"({"message": "Proof invalid or already submitted"})"_ba;
+}
+
+void TestMiner::lostRaceAnsweredAsFailureIsStale()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    ScriptedServer server;
+    QVERIFY(server.start());
+    // The miner works on genesis; by the time its proof arrives block 2 is forged.
+    server.queued["/last_block"] << lastBlockAnswer(Chain::genesis(1732435402.0), 2);
+    server.defaults["/last_block"] = lastBlockAnswer(secondBlock(), Unfindable);
+    server.defaults["/mine"] = jsonAnswer(status, body);
+    Miner miner;
+    QSignalSpy answered(&miner, &Miner::answered);
+    QSignalSpy started(&miner, &Miner::searchStarted);
+    QVERIFY(miner.start(fastConfig(server.url(), u"fay"_s)));
+    QVERIFY(answered.wait(WaitMs));
+    const auto answer = answered[0][1].value<MinerProtocol::MineAnswer>();
+    QCOMPARE(answer.kind, ReplyKind::Stale);
+    QCOMPARE(answer.status, status);
+    QVERIFY2(answer.text().contains(u"the last block is now 2: someone else was first"_s),
+             qPrintable(answer.text()));
+    QCOMPARE(answered[0][2].toInt(), 0);   // no back-off
+    // It goes straight on to block 3.
+    QTRY_VERIFY_WITH_TIMEOUT(started.size() >= 2, WaitMs);
+    QCOMPARE(started.last()[0].toLongLong(), 3);
+    QCOMPARE(miner.state(), Miner::State::Searching);
+    QVERIFY(miner.problem().isEmpty());
+    miner.stop();
+}
+
+void TestMiner::failureWithoutTipMoveBacksOff()
+{
+    ScriptedServer server;
+    QVERIFY(server.start());
+    server.defaults["/last_block"] = lastBlockAnswer(Chain::genesis(1732435403.0), 2);
+    server.defaults["/mine"] = jsonAnswer(502, "<html>Bad Gateway</html>");
+    Miner miner;
+    QSignalSpy answered(&miner, &Miner::answered);
+    QVERIFY(miner.start(fastConfig(server.url(), u"gus"_s)));
+    QVERIFY(answered.wait(WaitMs));
+    const auto answer = answered[0][1].value<MinerProtocol::MineAnswer>();
+    QCOMPARE(answer.kind, ReplyKind::Error);
+    // Said once, in words: not "HTTP 502: HTTP 502: ...".
+    QCOMPARE(answer.text(), u"HTTP 502, answer is not JSON: <html>Bad Gateway</html>"_s);
+    QVERIFY(answered[0][2].toInt() > 0);
+    QCOMPARE(miner.problem(), answer.text());
+    miner.stop();
+}
+
+void TestMiner::largestIndexIsNeverOverflowed()
+{
+    const std::optional<Block> last = Block::fromWire(
+        R"({"index": 9223372036854775807, "previous_hash": "abc", "proof": 7,)"
+        R"( "timestamp": 1732435300.5, "transactions": []})");
+    QVERIFY(last);
+    QVERIFY(!last->nextIndex());
+    ScriptedServer server;
+    QVERIFY(server.start());
+    server.defaults["/last_block"] = lastBlockAnswer(*last, 2);
+    Miner miner;
+    QSignalSpy problems(&miner, &Miner::problemOccurred);
+    QSignalSpy started(&miner, &Miner::searchStarted);
+    QVERIFY(miner.start(fastConfig(server.url(), u"hal"_s)));
+    QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, WaitMs);
+    QVERIFY2(messages(problems).first().startsWith(
+                 u"GET /last_block: the last block has index 9223372036854775807, the largest"
+                 " there is: no block can follow it; retrying in"_s),
+             qPrintable(messages(problems).first()));
+    QCOMPARE(started.size(), 0);
+    QCOMPARE(server.count("/mine"), 0);
+    QCOMPARE(miner.blockIndex(), 0);
+    miner.stop();
 }
 
 QTEST_GUILESS_MAIN(TestMiner)

@@ -59,17 +59,17 @@ void TestMinerProtocol::classifiesMineAnswers_data()
                                  << ReplyKind::Rejected << u"HTTP 400: Invalid proof"_s << 0LL;
     QTest::newRow("json 500") << 500 << R"({"message": "database is locked"})"_ba
                               << ReplyKind::Error << u"HTTP 500: database is locked"_s << 0LL;
-    QTest::newRow("plain 200") << 200 << "OK\n\x01"_ba << ReplyKind::Error << u"HTTP 200: OK"_s
+    QTest::newRow("plain 200") << 200 << "OK\n\x01"_ba << ReplyKind::Error << u"HTTP 200, answer is not JSON: OK"_s
                                << 0LL;
     QTest::newRow("no message") << 200 << R"({"result": "ok"})"_ba << ReplyKind::Error
-                                << u"HTTP 200: {\"result\": \"ok\"}"_s << 0LL;
+                                << u"HTTP 200, answer has no \"message\": {\"result\": \"ok\"}"_s << 0LL;
     QTest::newRow("html 500") << 500 << "<h1>oops</h1>"_ba << ReplyKind::Error
-                              << u"HTTP 500: <h1>oops</h1>"_s << 0LL;
+                              << u"HTTP 500, answer is not JSON: <h1>oops</h1>"_s << 0LL;
     // Found by fuzz_minerresponse: a blank message once gave an empty line.
     QTest::newRow("blank message") << 200 << "{\"message\":\" \"}"_ba << ReplyKind::Rejected
                                    << u"HTTP 200: (blank)"_s << 0LL;
     QTest::newRow("control characters") << 500 << "\x01\x02\n"_ba << ReplyKind::Error
-                                        << u"HTTP 500: (blank)"_s << 0LL;
+                                        << u"HTTP 500, answer is not JSON: (blank)"_s << 0LL;
 }
 
 void TestMinerProtocol::classifiesMineAnswers()

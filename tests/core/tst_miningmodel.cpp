@@ -383,7 +383,7 @@ void TestMiningModel::logsOneLinePerEvent()
     QVERIFY(failed != entries.cend());
     QCOMPARE(failed->kind, LogEntry::Kind::Error);
     QCOMPARE(failed->blockIndex, 2);
-    QVERIFY2(failed->text.startsWith(u"Block 2: HTTP 502: <html>Bad Gateway</html> (error; "
+    QVERIFY2(failed->text.startsWith(u"Block 2: HTTP 502, answer is not JSON: <html>Bad Gateway</html> (error; "
                                      "retrying in 0.02 s)"_s), qPrintable(failed->text));
     QCOMPARE(std::count_if(entries.cbegin(), entries.cend(),
                            [](const LogEntry &e) { return e.text.contains(u"Bad Gateway"_s); }),
