@@ -15,10 +15,15 @@ Result<MinerOptions> MinerOptions::read(const Options &options)
     const QCommandLineParser &parser = options.parser;
     MinerOptions chosen;
     if (parser.isSet(options.url)) {
-        const Result<QUrl> url = Validate::nodeUrl(parser.value(options.url));
-        if (!url)
-            return Error{u"--url: %1"_s.arg(url.errorMessage())};
-        chosen.url = *url;
+        QStringList nodes;
+        for (const QString &value : parser.values(options.url)) {
+            const Result<QList<QUrl>> urls = Validate::nodeUrls(value);
+            if (!urls)
+                return Error{u"--url: %1"_s.arg(urls.errorMessage())};
+            for (const QUrl &url : *urls)
+                nodes << url.toString();
+        }
+        chosen.nodes = nodes.join(u", "_s);
     }
     if (parser.isSet(options.threads)) {
         const Result<int> threads = Validate::threadCount(parser.value(options.threads));

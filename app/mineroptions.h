@@ -14,7 +14,9 @@ struct Options;
 // unset ones are empty.
 struct MinerOptions
 {
-    std::optional<QUrl> url;
+    // --url, as often as given, each one node or several separated by commas: the nodes
+    // in order of preference (failover), checked, joined by ", ".
+    std::optional<QString> nodes;
     std::optional<int> threads;
     std::optional<QString> idFile;
     std::optional<QString> engine;   // an available engine's name, or "auto"

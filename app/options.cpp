@@ -45,7 +45,10 @@ Options::Options()
              u"[--server] Copy the database (--db) to a file with SQLite's online backup, also"
              " while a server runs on it, and exit."_s,
              u"file"_s}
-    , url{u"url"_s, u"[--mine] Chain server to mine on (default http://127.0.0.1:5000)."_s, u"url"_s}
+    , url{u"url"_s,
+          u"[--mine] Chain server to mine on (default http://127.0.0.1:5000). Give it again"
+          " (or a comma-separated list) for failover nodes, in order of preference."_s,
+          u"url"_s}
     , threads{u"threads"_s, u"[--mine] Proof-search threads (default: one per core)."_s, u"n"_s}
     , idFile{u"id-file"_s, u"[--mine] File holding your miner id (default my_id.txt)."_s, u"path"_s}
     , engine{u"engine"_s,
@@ -54,12 +57,16 @@ Options::Options()
     , engines{u"engines"_s, u"List the proof-search engines this CPU supports, with their rates."_s}
     , priority{u"priority"_s,
                u"[--mine] Worker thread priority: idle, low (default) or normal."_s, u"level"_s}
+    , json{u"json"_s,
+           u"[--mine] Print one JSON object per line for every event (work, proof, answer,"
+           " hash rate, error, node switch) instead of the human lines."_s}
     , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&manPage, Scope::Any},
              {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
              {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
              {&reward, Scope::Server},    {&verbose, Scope::Server},    {&backup, Scope::Server},
              {&url, Scope::Miner},        {&threads, Scope::Miner},     {&idFile, Scope::Miner},
-             {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner}}
+             {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner},
+             {&json, Scope::Miner}}
 {
     QString description = u"blockforge %1: %2.\n\nModes:"_s.arg(Version::Text, Summary);
     for (const Mode &mode : Modes)

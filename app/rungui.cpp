@@ -42,8 +42,8 @@ int runGui(QApplication &app, const Options &options)
         return 2;
     }
     Settings settings;
-    if (chosen->url)
-        settings.setServerUrl(chosen->url->toString());
+    if (chosen->nodes)
+        settings.setServerUrl(*chosen->nodes);
     if (chosen->threads)
         settings.setThreads(*chosen->threads);
     if (chosen->idFile)

@@ -1,10 +1,12 @@
 #include <cstdio>
+#include <memory>
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include "app/jsonevents.h"
 #include "app/mineroptions.h"
 #include "app/options.h"
 #include "app/run.h"
@@ -66,13 +68,24 @@ int runMiner(QCoreApplication &app, const Options &options)
     }
 
     MiningModel model(*priority);
-    QObject::connect(&model, &MiningModel::logged, &model, [](const LogEntry &entry) {
-        say(entry.time, entry.kind == LogEntry::Kind::Error ? u"Error: "_s + entry.text
-                                                            : entry.text);
+    const bool json = options.parser.isSet(options.json);
+    std::unique_ptr<JsonEvents> events;
+    if (json) {
+        events = std::make_unique<JsonEvents>(&model, stdout);
+    } else {
+        QObject::connect(&model, &MiningModel::logged, &model, [](const LogEntry &entry) {
+            say(entry.time, entry.kind == LogEntry::Kind::Error ? u"Error: "_s + entry.text
+                                                                : entry.text);
+        });
+    }
+    QObject::connect(&model, &MiningModel::miningStopped, &app, [&app, &events] {
+        if (events)
+            events->stopped();
+        app.quit();
     });
-    QObject::connect(&model, &MiningModel::miningStopped, &app, &QCoreApplication::quit);
-    const bool watching = onStopSignal(&model, [&model] {
-        std::fputs("\n", stdout);
+    const bool watching = onStopSignal(&model, [&model, json] {
+        if (!json)
+            std::fputs("\n", stdout);
         model.stopMining();
     });
     if (!watching) {
@@ -83,7 +96,11 @@ int runMiner(QCoreApplication &app, const Options &options)
     // A hash-rate line every few seconds, from the same figures the window shows.
     QTimer rateLine;
     rateLine.setInterval(HashRateLineMs);
-    QObject::connect(&rateLine, &QTimer::timeout, &model, [&model] {
+    QObject::connect(&rateLine, &QTimer::timeout, &model, [&model, &events] {
+        if (events) {
+            events->hashRate();
+            return;
+        }
         const MiningSnapshot s = model.snapshot();
         say(QDateTime::currentDateTime(),
             u"Hash rate %1 (10 s), %2 (60 s), %3 (15 min) on %4 (%5 accepted, %6 coins)"_s
@@ -94,7 +111,7 @@ int runMiner(QCoreApplication &app, const Options &options)
     });
 
     MiningModel::MinerSetup setup;
-    setup.nodeUrl = chosen->url.value_or(QUrl(Settings::defaultServerUrl())).toString();
+    setup.nodeUrl = chosen->nodes.value_or(Settings::defaultServerUrl());
     setup.id = *id;
     setup.threads = chosen->threads.value_or(0);
     setup.engine = chosen->engine.value_or(QString());

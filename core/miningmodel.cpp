@@ -44,6 +44,7 @@ MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
     , m_sampleTimer{new QTimer(this)}
     , m_changeTimer{new QTimer(this)}
     , m_miner{priority}
+    , m_nodeList{new NodeList(&m_miner, this)}
 {
     m_clock.start();
     m_sampleTimer->setInterval(SampleIntervalMs);
@@ -68,6 +69,13 @@ MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
     connect(&m_miner, &Miner::answered, this, &MiningModel::handleAnswer);
     connect(&m_miner, &Miner::problemOccurred, this,
             [this](const QString &message) { log(LogEntry::Kind::Error, message); });
+    connect(m_nodeList, &NodeList::switched, this,
+            [this](const QUrl &from, const QUrl &to, const QString &reason) {
+                log(LogEntry::Kind::Info,
+                    u"%1: mining on %2 now"_s.arg(reason, Validate::displayUrl(to)));
+                markChanged();
+                emit nodeSwitched(from, to, reason);
+            });
     connect(&m_miner, &Miner::recovered, this, [this] {
         log(LogEntry::Kind::Info,
             u"%1 answers again"_s.arg(Validate::displayUrl(m_miner.config().serverUrl)));
@@ -82,14 +90,16 @@ Result<void> MiningModel::startMining(const MinerSetup &setup)
     if (isMining())
         return {};
     Miner::Config config = setup.tuning;
+    QList<QUrl> nodes;
     if (m_server) {
-        config.serverUrl = localServerUrl();
+        nodes << localServerUrl();
     } else {
-        const Result<QUrl> url = Validate::nodeUrl(setup.nodeUrl);
-        if (!url)
-            return Error{u"Node URL: %1"_s.arg(url.errorMessage())};
-        config.serverUrl = *url;
+        const Result<QList<QUrl>> urls = Validate::nodeUrls(setup.nodeUrl);
+        if (!urls)
+            return Error{u"Node URL: %1"_s.arg(urls.errorMessage())};
+        nodes = *urls;
     }
+    config.serverUrl = nodes.first();
     config.engine = nullptr;
     if (!setup.engine.isEmpty() && setup.engine != Settings::autoEngine()) {
         config.engine = Engines::find(setup.engine);
@@ -106,7 +116,19 @@ Result<void> MiningModel::startMining(const MinerSetup &setup)
             log(LogEntry::Kind::Info, u"Saved the miner id \"%1\" to %2"_s.arg(config.id,
                                                                              setup.idFile));
     }
-    return m_miner.start(config);
+    m_nodeList->start(nodes, setup.failover);   // known when started() is emitted
+    const Result<void> started = m_miner.start(config);
+    if (!started) {
+        m_nodeList->stop();
+    } else {
+        if (nodes.size() > 1) {
+            QStringList others;
+            for (qsizetype i = 1; i < nodes.size(); ++i)
+                others << Validate::displayUrl(nodes[i]);
+            log(LogEntry::Kind::Info, u"Failover nodes, in order: %1"_s.arg(others.join(u", "_s)));
+        }
+    }
+    return started;
 }
 
 void MiningModel::stopMining()
@@ -152,6 +174,7 @@ Result<void> MiningModel::startLocalServer(const LocalServerSetup &setup)
     if (isMining()) {
         log(LogEntry::Kind::Info,
             u"Mining moves to the local chain server at %1"_s.arg(localServerUrl().toString()));
+        m_nodeList->stop();   // the local server is the one node now
         m_miner.switchServer(localServerUrl());
     }
     markChanged();

@@ -12,6 +12,7 @@
 #include "core/hashratemeter.h"
 #include "core/miner.h"
 #include "core/miningsnapshot.h"
+#include "core/nodelist.h"
 #include "core/proofsearch.h"
 #include "core/result.h"
 
@@ -35,13 +36,16 @@ public:
     // What the user chose for the miner.
     struct MinerSetup
     {
-        QString nodeUrl;       // not used while the local server runs: it mines there
+        // The node, or several in order of preference separated by commas or spaces
+        // (failover); not used while the local server runs: it mines there.
+        QString nodeUrl;
         QString id;
         QString idFile;        // when set, the id is saved to it before mining starts
         int threads = 0;       // 0: one per core
         QString engine;        // an engine's name; empty or "auto": the fastest here
         Miner::Config tuning;  // poll, timeouts, back-off, grace (url, id, threads and
                                // engine in it are ignored)
+        NodeList::Policy failover;
     };
 
     struct LocalServerSetup
@@ -70,11 +74,14 @@ public:
 
     MiningSnapshot snapshot() const;
     const Miner &miner() const { return m_miner; }
+    const NodeList &nodes() const { return *m_nodeList; }
 
 signals:
     void changed();                      // at most every UpdateIntervalMs: read snapshot()
     void logged(const LogEntry &entry);  // as it happens
     void miningStopped();                // the miner has stopped and awaits nothing more
+    // Failover moved the miner to another node (reason: plain text, unescaped).
+    void nodeSwitched(const QUrl &from, const QUrl &to, const QString &reason);
 
 private:
     void log(LogEntry::Kind kind, const QString &text, qint64 blockIndex = 0);
@@ -109,4 +116,5 @@ private:
     QTimer *m_changeTimer = nullptr;  // child of this
     std::unique_ptr<ChainServer> m_server;
     Miner m_miner;                    // last: stopped before the server goes
+    NodeList *m_nodeList = nullptr;   // child of this; drives m_miner
 };

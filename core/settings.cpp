@@ -60,7 +60,7 @@ void Settings::sync()
 QString Settings::serverUrl() const
 {
     const QString url = m_settings->value(ServerUrlKey).toString().trimmed();
-    return Validate::nodeUrl(url) ? url : defaultServerUrl();
+    return Validate::nodeUrls(url) ? url : defaultServerUrl();
 }
 
 void Settings::setServerUrl(const QString &url)

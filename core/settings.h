@@ -27,7 +27,7 @@ public:
     void sync();                // writes pending changes now
 
     // The miner.
-    QString serverUrl() const;                  // "Miner/ServerUrl", a valid node URL
+    QString serverUrl() const;                  // "Miner/ServerUrl", valid node URL(s)
     void setServerUrl(const QString &url);
     QString idFile() const;                     // "Miner/IdFile"
     void setIdFile(const QString &path);

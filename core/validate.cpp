@@ -1,5 +1,8 @@
 #include "core/validate.h"
 
+#include <QRegularExpression>
+#include <QStringList>
+
 #include "core/printable.h"
 
 using namespace Qt::StringLiterals;
@@ -60,6 +63,22 @@ Result<QUrl> nodeUrl(const QString &text)
     if (end > begin && trimmed[end - 1] == u':')
         return refuse(u" (the port is empty: give one from 1 to 65535, or no colon)"_s);
     return url;
+}
+
+Result<QList<QUrl>> nodeUrls(const QString &text)
+{
+    static const QRegularExpression separators(u"[,\\s]+"_s);
+    const QStringList parts = text.split(separators, Qt::SkipEmptyParts);
+    if (parts.isEmpty())
+        return nodeUrl(QString()).error();
+    QList<QUrl> urls;
+    for (const QString &part : parts) {
+        const Result<QUrl> url = nodeUrl(part);
+        if (!url)
+            return url.error();
+        urls << *url;
+    }
+    return urls;
 }
 
 Result<int> threadCount(const QString &text)

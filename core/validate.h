@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 #include <QUrl>
 
@@ -17,6 +18,10 @@ constexpr int MaxThreads = 1024;
 // http://127.0.0.1:5000. The error names the text and what is wrong with it, with any
 // credentials in it masked and control characters escaped.
 Result<QUrl> nodeUrl(const QString &text);
+
+// Several nodes, in order of preference, separated by commas or white space, each
+// checked as nodeUrl() does; the error names the one that is wrong.
+Result<QList<QUrl>> nodeUrls(const QString &text);
 
 // A URL as it may be shown (banner, log, window, errors): credentials masked
 // ("http://***@node:5000"), everything else as given.

@@ -1,6 +1,10 @@
 #include <csignal>
 
+#include <QDateTime>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -31,6 +35,7 @@ private slots:
     void minesPrintsAndSummarizesOnSigint();
     void serverDownKeepsRetrying();
     void sigintWaitsForTheProofOnItsWay();
+    void jsonPrintsOneObjectPerEvent();
 
 private:
     void start(QProcess &process, const QStringList &arguments);
@@ -94,6 +99,15 @@ void TestRunMiner::badCommandLineExits2_data()
     QTest::newRow("url port") << QStringList{u"--url"_s, u"http://127.0.0.1:99999"_s}
                               << u"--url: 'http://127.0.0.1:99999' is not an http:// or https:// "
                                  "URL (Invalid port or port number out of range)"_s;
+    QTest::newRow("url empty port") << QStringList{u"--url"_s, u"127.0.0.1:"_s}
+                                    << u"--url: '127.0.0.1:' is not an http:// or https:// URL"
+                                       " (the port is empty"_s;
+    QTest::newRow("url credentials masked")
+        << QStringList{u"--url"_s, u"http://bob:hunter2@127.0.0.1:99999"_s}
+        << u"--url: 'http://***@127.0.0.1:99999' is not"_s;
+    QTest::newRow("second url") << QStringList{u"--url"_s, u"127.0.0.1:5000"_s, u"--url"_s,
+                                               u"127.0.0.1:5001,gopher://x"_s}
+                                << u"--url: 'gopher://x' is not"_s;
     QTest::newRow("server option") << QStringList{u"--difficulty"_s, u"3"_s}
                                    << u"--difficulty is a --server option"_s;
     QTest::newRow("unknown") << QStringList{u"--turbo"_s} << u"Unknown option 'turbo'"_s;
@@ -111,6 +125,8 @@ void TestRunMiner::badCommandLineExits2()
     QCOMPARE(process.exitCode(), 2);
     const QString error = QString::fromUtf8(process.readAllStandardError());
     QVERIFY2(error.contains(message), qPrintable(error));
+    QVERIFY(!error.contains(u"hunter2"_s));
+    QVERIFY(process.readAllStandardOutput().isEmpty());
 }
 
 void TestRunMiner::idFileErrorExits1BeforeSending()
@@ -224,6 +240,96 @@ void TestRunMiner::sigintWaitsForTheProofOnItsWay()
     QVERIFY(out.contains("Stopped. Blocks: 1 accepted, 0 stale, 0 rejected. Coins: 3."));
     QVERIFY(out.indexOf("New Block Forged") < out.indexOf("Stopped."));
     QCOMPARE(server.count("/mine"), 1);
+}
+
+void TestRunMiner::jsonPrintsOneObjectPerEvent()
+{
+    ChainServer::Config config;
+    config.databasePath = m_dir->filePath(u"chain.db"_s);
+    config.difficulty = 4;
+    ChainServer server(config);
+    QString error;
+    QVERIFY2(server.open(&error), qPrintable(error));
+    const quint16 port = server.listen(QHostAddress::LocalHost, 0);
+    QVERIFY(port != 0);
+
+    // The first node is down: three failures, then the miner fails over to the second.
+    idFile("joy\n");
+    const QString down = u"http://127.0.0.1:%1"_s.arg(closedPort());
+    QProcess process;
+    start(process, {u"--json"_s, u"--threads"_s, u"1"_s, u"--url"_s, down, u"--url"_s,
+                    u"http://joy:hunter2@127.0.0.1:%1"_s.arg(port)});
+    QByteArray out;
+    QVERIFY(waitForOutput(process, out, "\"event\":\"node\""));
+    QVERIFY(waitForOutput(process, out, "\"result\":\"accepted\""));
+    QVERIFY(waitForOutput(process, out, "\"event\":\"hashrate\""));   // every 10 s
+    QVERIFY(::kill(static_cast<pid_t>(process.processId()), SIGINT) == 0);
+    QTRY_VERIFY_WITH_TIMEOUT(process.state() == QProcess::NotRunning, WaitMs);
+    QCOMPARE(process.exitCode(), 0);
+    out += process.readAllStandardOutput();
+    QVERIFY(!out.contains("hunter2"));
+    QVERIFY(out.endsWith('\n'));
+
+    // Every line is one JSON object with an event and a time; nothing else is printed.
+    QHash<QString, QList<QJsonObject>> events;
+    QStringList order;
+    for (const QByteArray &line : out.trimmed().split('\n')) {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(line, &parseError);
+        QVERIFY2(parseError.error == QJsonParseError::NoError && document.isObject(),
+                 line.constData());
+        const QJsonObject object = document.object();
+        const QString event = object[u"event"_s].toString();
+        QVERIFY2(!event.isEmpty(), line.constData());
+        QVERIFY2(QDateTime::fromString(object[u"time"_s].toString(), Qt::ISODateWithMs).isValid(),
+                 line.constData());
+        events[event] << object;
+        order << event;
+    }
+    for (const char *event : {"start", "error", "node", "work", "proof", "answer", "hashrate",
+                              "stop"})
+        QVERIFY2(events.contains(QLatin1StringView(event)), event);
+    QCOMPARE(order.first(), u"start"_s);
+    QCOMPARE(order.last(), u"stop"_s);
+
+    const QJsonObject started = events[u"start"_s].first();
+    QCOMPARE(started[u"url"_s].toString(), down);
+    QCOMPARE(started[u"failover"_s].toArray().first().toString(),
+             u"http://***@127.0.0.1:%1"_s.arg(port));
+    QCOMPARE(started[u"id"_s].toString(), u"joy"_s);
+    QCOMPARE(started[u"threads"_s].toInt(), 1);
+    QVERIFY(events[u"error"_s].size() >= 3);
+    QVERIFY(events[u"error"_s].first()[u"message"_s].toString().startsWith(
+        u"GET /last_block: Connection refused; retrying in"_s));
+    const QJsonObject node = events[u"node"_s].first();
+    QCOMPARE(node[u"to"_s].toString(), u"http://***@127.0.0.1:%1"_s.arg(port));
+    QVERIFY(node[u"reason"_s].toString().contains(u"stopped answering (3 failures in a row)"_s));
+    QVERIFY(order.indexOf(u"node"_s) < order.indexOf(u"work"_s));
+    const QJsonObject work = events[u"work"_s].first();
+    QCOMPARE(work[u"block"_s].toInt(), 2);
+    QCOMPARE(work[u"difficulty"_s].toInt(), 4);
+    QCOMPARE(work[u"last_hash"_s].toString().size(), 64);
+    const QJsonObject proof = events[u"proof"_s].first();
+    QCOMPARE(proof[u"block"_s].toInt(), 2);
+    QVERIFY(proof[u"attempts"_s].toDouble() > 0);
+    QVERIFY(proof[u"proof"_s].isDouble() || proof[u"proof"_s].isString());
+    const QJsonObject answer = events[u"answer"_s].first();
+    QCOMPARE(answer[u"result"_s].toString(), u"accepted"_s);
+    QCOMPARE(answer[u"status"_s].toInt(), 200);
+    QCOMPARE(answer[u"message"_s].toString(), u"New Block Forged"_s);
+    QCOMPARE(answer[u"coins"_s].toInt(), 1);
+    QCOMPARE(answer[u"retry_in_ms"_s].toInt(), 0);
+    const QJsonObject rate = events[u"hashrate"_s].first();
+    QVERIFY(rate[u"rate_10s"_s].toDouble() > 0);
+    QCOMPARE(rate[u"threads"_s].toInt(), 1);
+    const QJsonObject stop = events[u"stop"_s].first();
+    QCOMPARE(stop[u"accepted"_s].toInt(), static_cast<int>(server.chain().length() - 1));
+    QCOMPARE(stop[u"coins"_s].toInt(), stop[u"accepted"_s].toInt());
+    QCOMPARE(stop[u"accepted"_s].toInt(),
+             static_cast<int>(std::count_if(events[u"answer"_s].cbegin(),
+                                            events[u"answer"_s].cend(), [](const QJsonObject &a) {
+                                                return a[u"result"_s] == u"accepted"_s;
+                                            })));
 }
 
 QTEST_GUILESS_MAIN(TestRunMiner)

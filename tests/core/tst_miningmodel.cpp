@@ -12,6 +12,7 @@
 #include "core/chain.h"
 #include "core/chainserver.h"
 #include "core/miningmodel.h"
+#include "core/nodelist.h"
 #include "core/miningtext.h"
 #include "scriptedserver.h"
 
@@ -59,6 +60,8 @@ private slots:
     void stopCountsTheBlockOnItsWay();
     void logsOneLinePerEvent();
     void serverTextAndCredentialsNeverShowRaw();
+    void failsOverAndReturnsToTheFirstNode();
+    void nodeListIsChecked();
     void changedIsThrottled();
 
 private:
@@ -440,6 +443,75 @@ void TestMiningModel::serverTextAndCredentialsNeverShowRaw()
             QVERIFY2(!raw, qPrintable(line));
         }
     }
+}
+
+void TestMiningModel::failsOverAndReturnsToTheFirstNode()
+{
+    // Two real chain servers: A preferred, B the failover.
+    const auto startServer = [this](const QString &name, quint16 port) {
+        ChainServer::Config config;
+        config.databasePath = m_dir->filePath(name);
+        config.difficulty = 2;
+        auto server = std::make_unique<ChainServer>(config);
+        QString error;
+        if (!server->open(&error) || server->listen(QHostAddress::LocalHost, port) == 0)
+            server.reset();
+        return server;
+    };
+    std::unique_ptr<ChainServer> a = startServer(u"a.db"_s, 0);
+    std::unique_ptr<ChainServer> b = startServer(u"b.db"_s, 0);
+    QVERIFY(a && b);
+    const quint16 portA = a->port();
+    const QString urlA = u"http://127.0.0.1:%1"_s.arg(portA);
+    const QString urlB = u"http://127.0.0.1:%1"_s.arg(b->port());
+
+    MiningModel model;
+    QSignalSpy logged(&model, &MiningModel::logged);
+    QSignalSpy switched(&model, &MiningModel::nodeSwitched);
+    MiningModel::MinerSetup s = setup(QUrl(), u"ivy"_s);
+    s.nodeUrl = urlA + u", "_s + urlB;
+    s.failover.failuresToSwitch = 2;
+    s.failover.probeIntervalMs = 100;
+    QVERIFY(model.startMining(s));
+    QCOMPARE(model.nodes().nodes().size(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(a->chain().length() >= 3, WaitMs);
+    QCOMPARE(b->chain().length(), 1);
+
+    // A stops: the miner moves to B and mines there.
+    a.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(switched.size(), 1, WaitMs);
+    QCOMPARE(switched[0][1].toUrl(), QUrl(urlB));
+    QCOMPARE(model.snapshot().serverUrl, QUrl(urlB));
+    QTRY_VERIFY_WITH_TIMEOUT(b->chain().length() >= 3, WaitMs);
+
+    // A is back on its port: the probe finds it and the miner returns.
+    a = startServer(u"a.db"_s, portA);
+    QVERIFY(a);
+    const qsizetype lengthA = a->chain().length();
+    QTRY_COMPARE_WITH_TIMEOUT(switched.size(), 2, WaitMs);
+    QCOMPARE(switched[1][1].toUrl(), QUrl(urlA));
+    QTRY_VERIFY_WITH_TIMEOUT(a->chain().length() >= lengthA + 2, WaitMs);
+    QCOMPARE(model.snapshot().serverUrl, QUrl(urlA));
+    model.stopMining();
+    QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().state == State::Stopped, WaitMs);
+
+    const QStringList lines = texts(logged);
+    QVERIFY(anyContains(lines, u"Failover nodes, in order: %1"_s.arg(urlB)));
+    QVERIFY2(anyContains(lines, u"%1 stopped answering (2 failures in a row): mining on %2 now"_s
+                                    .arg(urlA, urlB)), qPrintable(lines.join(u'\n')));
+    QVERIFY(anyContains(lines, u"%1 answers again: mining on %1 now"_s.arg(urlA)));
+}
+
+void TestMiningModel::nodeListIsChecked()
+{
+    MiningModel model;
+    MiningModel::MinerSetup s = setup(QUrl(), u"ivy"_s);
+    s.nodeUrl = u"http://127.0.0.1:1 http://127.0.0.1:99999"_s;
+    const Result<void> started = model.startMining(s);
+    QVERIFY(!started);
+    QVERIFY2(started.errorMessage().startsWith(u"Node URL: 'http://127.0.0.1:99999' is not"_s),
+             qPrintable(started.errorMessage()));
+    QVERIFY(!model.isMining());
 }
 
 void TestMiningModel::changedIsThrottled()
