@@ -116,9 +116,12 @@ void Miner::stopPolling()
 
 void Miner::clearProblem()
 {
-    if (m_running && !m_problem.isEmpty())
+    // After a failed POST /mine, a good /last_block says nothing of the next proof: the
+    // back-off keeps growing until a proof gets an answer that is not a failure.
+    if (m_running && !m_problem.isEmpty() && !m_mineFailing)
         emit recovered();
-    m_backoffMs = 0;
+    if (!m_mineFailing)
+        m_backoffMs = 0;
     m_problem.clear();
     m_unreachable = false;
 }
@@ -133,6 +136,7 @@ void Miner::forgetWork()
     m_blockIndex = 0;
     m_claimIndex = 0;
     m_claimTipHash.clear();
+    m_mineFailing = false;
 }
 
 void Miner::endGrace(quint64 submission, qint64 blockIndex)
@@ -200,6 +204,12 @@ void Miner::handleWork(const HttpResult &answer, bool poll)
         } else {
             retryLater(u"GET /last_block"_s, tip.errorMessage(), !answer);
         }
+        return;
+    }
+    if (!tip->lastBlock.nextIndex()) {
+        retryLater(u"GET /last_block"_s, u"the last block has index %1, the largest there is:"
+                                         " no block can follow it"_s.arg(tip->lastBlock.index()),
+                   false);
         return;
     }
     clearProblem();
@@ -304,6 +314,7 @@ void Miner::handleMine(quint64 submission, qint64 blockIndex, const QByteArray &
         } else {
             emit answered(blockIndex, mine, 0);
             if (!lingering && m_running) {
+                m_mineFailing = false;
                 clearProblem();
                 requestWork(false);
             }
@@ -349,11 +360,13 @@ void Miner::recheckAfterFailure(qint64 blockIndex, const MinerProtocol::MineAnsw
             emit answered(blockIndex, stale, 0);
             if (!m_running)
                 return;
+            m_mineFailing = false;
             clearProblem();
             beginSearch(*tip);
             return;
         }
         const int delay = nextBackoff();
+        m_mineFailing = true;
         emit answered(blockIndex, mine, delay);
         if (m_running)
             waitToRetry(delay, mine.text(), false);

@@ -134,6 +134,7 @@ private:
     quint64 m_lastSubmission = 0;
     qint64 m_claimIndex = 0;                              // the last block claimed forged
     QByteArray m_claimTipHash;                            // on this last block
+    bool m_mineFailing = false;                           // the last proof's answer failed
     QHash<quint64, HttpClient::Ticket> m_lingering;       // sent before stop()
     HttpClient m_client;
     QTimer *m_pollTimer = nullptr;                        // child of this

@@ -642,6 +642,7 @@ void TestMiner::claimsTheTipNeverShowsAreNotPaidAgain()
     QTRY_VERIFY_WITH_TIMEOUT(answered.size() >= 6, WaitMs);
     miner.stop();
     int accepted = 0;
+    QList<int> delays;
     for (qsizetype i = 0; i < answered.size(); ++i) {
         const auto answer = answered[i][1].value<MinerProtocol::MineAnswer>();
         QCOMPARE(answered[i][0].toLongLong(), 2);
@@ -654,8 +655,13 @@ void TestMiner::claimsTheTipNeverShowsAreNotPaidAgain()
         QCOMPARE(answer.reward, 0);
         QVERIFY2(answer.text().contains(u"not counted"_s), qPrintable(answer.text()));
         QVERIFY(answered[i][2].toInt() > 0);
+        delays << answered[i][2].toInt();
     }
     QCOMPARE(accepted, 1);
+    // The back-off grows (20, 40, 80, 100 ms here): the good /last_block between two false
+    // claims does not reset it.
+    QVERIFY2(delays.last() > delays.first() && delays.last() == 100,
+             qPrintable(QString::number(delays.last())));
     QCOMPARE(answered[0][1].value<MinerProtocol::MineAnswer>().kind, ReplyKind::Accepted);
 }
 
@@ -728,6 +734,7 @@ void TestMiner::largestIndexIsNeverOverflowed()
     Miner miner;
     QSignalSpy problems(&miner, &Miner::problemOccurred);
     QSignalSpy started(&miner, &Miner::searchStarted);
+    QSignalSpy recovered(&miner, &Miner::recovered);
     QVERIFY(miner.start(fastConfig(server.url(), u"hal"_s)));
     QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, WaitMs);
     QVERIFY2(messages(problems).first().startsWith(
@@ -735,6 +742,8 @@ void TestMiner::largestIndexIsNeverOverflowed()
                  " there is: no block can follow it; retrying in"_s),
              qPrintable(messages(problems).first()));
     QCOMPARE(started.size(), 0);
+    QCOMPARE(recovered.size(), 0);   // a tip with no successor is no recovery
+    QVERIFY(messages(problems)[1].endsWith(u"retrying in 0.04 s"_s));   // growing
     QCOMPARE(server.count("/mine"), 0);
     QCOMPARE(miner.blockIndex(), 0);
     miner.stop();
