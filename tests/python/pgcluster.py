@@ -77,8 +77,14 @@ def start(directory):
     os.makedirs(directory, exist_ok=True)
     fresh = not os.path.exists(os.path.join(data, "PG_VERSION"))
     if fresh:
-        if user:   # the temporary folder is root's, 0700: let the server user reach its own
+        if user:   # temporary folders are root's, 0700: let the server user reach its own
             os.chmod(directory, 0o755)
+            parent = os.path.dirname(directory)
+            while parent != os.path.dirname(parent):   # traverse (not list) the ones above
+                mode = os.stat(parent).st_mode
+                if not mode & 0o001:
+                    os.chmod(parent, (mode & 0o7777) | 0o001)
+                parent = os.path.dirname(parent)
         for d in (data, sock):
             os.makedirs(d, mode=0o700, exist_ok=True)
             if user:
@@ -89,9 +95,13 @@ def start(directory):
             f.write(PASSWORD + "\n")
         if user:
             os.chown(pwfile, pwd.getpwnam(user).pw_uid, -1)
-        run([os.path.join(bin_dir, "initdb"), "-D", data, "-U", USER, "--pwfile", pwfile,
-             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-             "--locale=C.UTF-8", "--no-sync"], user, stderr=subprocess.PIPE)
+        result = run([os.path.join(bin_dir, "initdb"), "-D", data, "-U", USER, "--pwfile", pwfile,
+                      "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+                      "--locale=C.UTF-8", "--no-sync"], user, check=False,
+                     stderr=subprocess.PIPE)
+        if result.returncode != 0:
+            raise SystemExit(f"pgcluster: initdb failed in {data}: "
+                             f"{result.stderr.decode(errors='replace')}")
         os.remove(pwfile)
         with open(os.path.join(data, "postgresql.conf"), "a") as f:
             f.write("\n# pgcluster.py: a small test cluster\n"
