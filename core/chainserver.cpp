@@ -83,10 +83,11 @@ const char *kindOf(const Json &json)
 ChainServer::ChainServer(const Config &config, QObject *parent)
     : QObject{parent}
     , m_config{config}
-    , m_store{ChainStore::create(config.databasePath)}
+    , m_store{ChainStore::create(config.databasePath).release()}
     , m_chain{config.difficulty}
 {
-    connect(m_store.get(), &ChainStore::tipChanged, this, [this](qint64 height) {
+    m_store->setParent(this);
+    connect(m_store, &ChainStore::tipChanged, this, [this](qint64 height) {
         if (height <= m_chain.lastBlock().index())
             return;
         QString error;

@@ -105,7 +105,7 @@ private:
     HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;
 
     Config m_config;
-    std::unique_ptr<ChainStore> m_store;
+    ChainStore *m_store = nullptr;   // child of this: moves to the server's thread with it
     Chain m_chain;
     QByteArray m_lastBlockAnswer;   // serialised once per block
     // Every block's canonical JSON, joined by ", ", appended to per block (never rebuilt
