@@ -278,7 +278,8 @@ std::vector<double> visibility(const std::vector<quint16> &ports, int difficulty
         if (exchange(fds[0], GetLastBlock, buffer, &body) != 200
             || !parseLastBlock(body, &block, &index))
             break;
-        const auto proof = Pow::search(QByteArray::fromStdString(block), difficulty, start, 1 << 30);
+        const auto proof = Pow::search(QByteArray::fromStdString(block), difficulty, start,
+                                       1 << 30);
         start += 1 << 30;
         if (!proof || exchange(fds[0], mineRequest(*proof), buffer) != 200)
             break;
@@ -405,7 +406,8 @@ int main(int argc, char *argv[])
     if (!blocks && config.difficulty <= 3) {
         const ForgeResult forged = forge(ports, config.difficulty, connections, seconds);
         report("POST /mine (forging: 200, 409)", forged.posts, seconds);
-        std::printf("%-36s %9.0f blocks/s (%llu forged, %llu late: 409 or 400)\n", "  blocks forged",
+        std::printf("%-36s %9.0f blocks/s (%llu forged, %llu late: 409 or 400)\n",
+                    "  blocks forged",
                     static_cast<double>(forged.forged) / seconds,
                     static_cast<unsigned long long>(forged.forged),
                     static_cast<unsigned long long>(forged.stale));
