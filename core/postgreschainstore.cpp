@@ -186,6 +186,8 @@ bool PostgresChainStore::ensureAvailable(QString *error)
 {
     if (!m_open)
         return fail(error, u"the database is not open"_s);
+    if (m_available && !QSqlDatabase::database(m_connectionName, false).isOpen())
+        connectionLost(u"the server closed the connection"_s);   // the driver saw it end
     if (!m_available)
         return fail(error, u"the chain database is unavailable (reconnecting)"_s);
     return true;
@@ -282,7 +284,8 @@ std::optional<Chain> PostgresChainStore::load(int difficulty, QString *error)
     for (int attempt = 0; attempt < 2; ++attempt) {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         bool empty = false;
-        std::optional<Chain> chain = SqlChain::load(db, what, difficulty, &empty, error);
+        std::optional<Chain> chain = SqlChain::load(db, SqlChain::Dialect::Postgres, what,
+                                                    difficulty, &empty, error);
         if (chain) {
             m_lastLength = chain->length();
             qCInfo(lcStore).noquote() << "Loaded" << chain->length() << "blocks and"
@@ -293,14 +296,20 @@ std::optional<Chain> PostgresChainStore::load(int difficulty, QString *error)
         if (!empty)
             return std::nullopt;
         Chain created(difficulty);
-        if (appendBlock(created.lastBlock(), 0, &reason)) {
+        bool stored = false;
+        if (!SqlChain::createGenesis(db, SqlChain::Dialect::Postgres, created.lastBlock(),
+                                     &stored, &reason)) {
+            fail(error, what + u"cannot store the genesis block: "_s + oneLine(reason));
+            return std::nullopt;
+        }
+        if (stored) {
             m_lastLength = 1;
             qCInfo(lcStore).noquote() << "Created a new chain in" << displayName();
             return created;
         }
         // Another server starting at the same moment stored its genesis first: read it.
     }
-    fail(error, what + u"cannot store the genesis block: "_s + reason);
+    fail(error, what + u"cannot be read: it changed while being read twice"_s);
     return std::nullopt;
 }
 

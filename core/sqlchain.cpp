@@ -14,6 +14,7 @@ constexpr auto Format = "blockforge-chain-1";
 // A stored list of pending transactions is read up to this many at a time per block: a
 // block takes at most its budget (14 KiB, so a few hundred), the rest wait.
 constexpr int MaxPendingRead = 10'000;
+constexpr qint64 GenesisLockKey = 0x626c6b67;   // "blkg"
 
 bool fail(QString *error, const QString &message)
 {
@@ -167,8 +168,8 @@ bool checkFormat(QSqlDatabase &db, QString *error)
                     " ON CONFLICT (key) DO NOTHING"_s.arg(QLatin1StringView(Format)), error);
 }
 
-std::optional<Chain> load(QSqlDatabase &db, const QString &what, int difficulty, bool *empty,
-                          QString *error)
+std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficulty, bool *empty,
+                            QString *error)
 {
     *empty = false;
     std::vector<Block> blocks;
@@ -258,6 +259,62 @@ std::optional<Chain> load(QSqlDatabase &db, const QString &what, int difficulty,
     }
     chain->setPendingTransactions(std::move(pending));
     return chain;
+}
+
+std::optional<Chain> load(QSqlDatabase &db, Dialect dialect, const QString &what, int difficulty,
+                          bool *empty, QString *error)
+{
+    // One snapshot for every read: another server may commit a block meanwhile.
+    if (!db.transaction()) {
+        *empty = false;
+        fail(error, what + u"cannot be read: "_s + db.lastError().text());
+        return std::nullopt;
+    }
+    QString reason;
+    if (dialect == Dialect::Postgres
+        && !exec(db, u"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"_s, &reason)) {
+        db.rollback();
+        *empty = false;
+        fail(error, what + u"cannot be read: "_s + reason);
+        return std::nullopt;
+    }
+    std::optional<Chain> chain = loadIn(db, what, difficulty, empty, error);
+    db.rollback();   // it only read
+    return chain;
+}
+
+bool createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis, bool *created,
+                   QString *error)
+{
+    *created = false;
+    if (!db.transaction())
+        return fail(error, db.lastError().text());
+    QString reason;
+    // Servers starting together on a new database: one stores its genesis, the others
+    // wait for it here and then read it.
+    if (dialect == Dialect::Postgres
+        && !exec(db, u"SELECT pg_advisory_xact_lock(%1)"_s.arg(GenesisLockKey), &reason))
+        return rollback(db, error, reason);
+    {
+        QSqlQuery count(db);
+        if (!count.exec(u"SELECT COUNT(*) FROM blocks"_s) || !count.next()) {
+            reason = reasonOf(count);
+            count = QSqlQuery();
+            return rollback(db, error, reason);
+        }
+        if (count.value(0).toLongLong() != 0) {
+            count = QSqlQuery();
+            db.rollback();
+            return true;
+        }
+    }
+    if (!insertBlock(db, genesis, 0, &reason) || !recordTip(db, genesis, &reason)
+        || !notify(db, dialect, genesis.index(), &reason))
+        return rollback(db, error, reason);
+    if (!commit(db, error))
+        return false;
+    *created = true;
+    return true;
 }
 
 ChainStore::Outcome forgeNext(QSqlDatabase &db, Dialect dialect, const Block &previous,

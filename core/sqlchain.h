@@ -22,10 +22,13 @@ QStringList schema(Dialect dialect);   // CREATE TABLE IF NOT EXISTS ...
 // Checks the recorded format, or records it in a new database.
 bool checkFormat(QSqlDatabase &db, QString *error);
 
-// Reads and verifies the stored chain; what starts each message ("Chain database ...").
-// An empty database: nullopt with *empty set and no error.
-std::optional<Chain> load(QSqlDatabase &db, const QString &what, int difficulty, bool *empty,
-                          QString *error);
+// Reads and verifies the stored chain, in one snapshot; what starts each message ("Chain
+// database ..."). An empty database: nullopt with *empty set and no error.
+std::optional<Chain> load(QSqlDatabase &db, Dialect dialect, const QString &what, int difficulty,
+                          bool *empty, QString *error);
+// Stores genesis if the database holds no block yet (*created), in one transaction.
+bool createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis, bool *created,
+                   QString *error);
 
 // ChainStore::forgeNext in one transaction; Postgres also locks the tip row and notifies.
 ChainStore::Outcome forgeNext(QSqlDatabase &db, Dialect dialect, const Block &previous,

@@ -183,7 +183,8 @@ std::optional<Chain> SqliteChainStore::load(int difficulty, QString *error)
     }
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     bool empty = false;
-    std::optional<Chain> chain = SqlChain::load(db, what, difficulty, &empty, error);
+    std::optional<Chain> chain = SqlChain::load(db, SqlChain::Dialect::Sqlite, what, difficulty,
+                                                &empty, error);
     if (chain) {
         qCInfo(lcStore) << "Loaded" << chain->length() << "blocks and"
                         << chain->pendingTransactions().size() << "pending transactions from"

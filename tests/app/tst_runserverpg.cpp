@@ -1,3 +1,6 @@
+#include <memory>
+#include <vector>
+
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -23,6 +26,7 @@ private slots:
     void wrongPasswordOrHostExits1_data();
     void wrongPasswordOrHostExits1();
     void serversShareTheChain();
+    void simultaneousStartsShareOneGenesis();
     void importMovesAChainIn();
     void backupRefusesAUrl();
 
@@ -153,6 +157,36 @@ void TestRunServerPg::serversShareTheChain()
     QVERIFY(first.waitForFinished(10'000) && second.waitForFinished(10'000));
     QCOMPARE(first.exitCode(), 0);
     QCOMPARE(second.exitCode(), 0);
+}
+
+void TestRunServerPg::simultaneousStartsShareOneGenesis()
+{
+    // Four servers on a new database at once: one creates the chain, the others wait
+    // for it and read it (none refuses a chain caught half-made).
+    std::vector<std::unique_ptr<QProcess>> processes;
+    for (int i = 0; i < 4; ++i) {
+        processes.push_back(std::make_unique<QProcess>());
+        processes.back()->setProcessChannelMode(QProcess::MergedChannels);
+        processes.back()->start(QStringLiteral(BLOCKFORGE_EXECUTABLE),
+                                {u"--server"_s, u"--port"_s, u"0"_s, u"--difficulty"_s, u"2"_s,
+                                 u"--db"_s, m_cluster.url()});
+    }
+    for (auto &process : processes) {
+        QByteArray log;
+        for (int i = 0; i < 200 && !log.contains("Serving a chain of 1 blocks"); ++i) {
+            process->waitForReadyRead(100);
+            log += process->readAll();
+            QVERIFY2(process->state() == QProcess::Running, log.constData());
+        }
+        QVERIFY2(log.contains("Serving a chain of 1 blocks"), log.constData());
+        QVERIFY2(!log.contains("warning"), log.constData());
+    }
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"1"_s);
+    for (auto &process : processes) {
+        process->terminate();
+        QVERIFY(process->waitForFinished(10'000));
+        QCOMPARE(process->exitCode(), 0);
+    }
 }
 
 void TestRunServerPg::importMovesAChainIn()
