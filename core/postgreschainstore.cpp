@@ -5,6 +5,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QTimer>
 #include <QUrlQuery>
 #include <QVariant>
@@ -115,29 +116,44 @@ bool PostgresChainStore::open(QString *error)
     return true;
 }
 
+void PostgresChainStore::ThreadJoiner::operator()(QThread *thread) const
+{
+    thread->wait();
+    delete thread;
+}
+
+// Called from the store's thread and from the probe thread: it only reads m_url.
+void PostgresChainStore::configure(QSqlDatabase &db) const
+{
+    db.setHostName(m_url.host());
+    if (m_url.port() != -1)
+        db.setPort(m_url.port());
+    db.setUserName(m_url.userName());
+    db.setPassword(m_url.password());
+    QString name = m_url.path();
+    if (name.startsWith(u'/'))
+        name.remove(0, 1);
+    db.setDatabaseName(name.isEmpty() ? m_url.userName() : name);
+    // A peer that stops answering mid-statement is given up on after a few seconds.
+    QStringList options{u"connect_timeout=%1"_s.arg(ConnectTimeoutSeconds),
+                        u"options='-c statement_timeout=%1 -c client_min_messages=warning'"_s
+                            .arg(StatementTimeoutMs),
+                        u"keepalives_idle=5"_s, u"keepalives_interval=2"_s,
+                        u"keepalives_count=2"_s, u"tcp_user_timeout=5000"_s};
+    const QUrlQuery query(m_url);
+    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+        if (!key.isEmpty() && !key.contains(u' ') && !key.contains(u'=') && !key.contains(u';')
+            && !value.contains(u';'))
+            options.append(key + u"='"_s + QString(value).replace(u"'"_s, u"\\'"_s) + u"'"_s);
+    }
+    db.setConnectOptions(options.join(u';'));
+}
+
 bool PostgresChainStore::openConnection(QString *error)
 {
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, m_connectionName);
-        db.setHostName(m_url.host());
-        if (m_url.port() != -1)
-            db.setPort(m_url.port());
-        db.setUserName(m_url.userName());
-        db.setPassword(m_url.password());
-        QString name = m_url.path();
-        if (name.startsWith(u'/'))
-            name.remove(0, 1);
-        db.setDatabaseName(name.isEmpty() ? m_url.userName() : name);
-        QStringList options{u"connect_timeout=%1"_s.arg(ConnectTimeoutSeconds),
-                            u"options='-c statement_timeout=%1 -c client_min_messages=warning'"_s
-                                .arg(StatementTimeoutMs)};
-        const QUrlQuery query(m_url);
-        for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
-            if (!key.isEmpty() && !key.contains(u' ') && !key.contains(u'=')
-                && !key.contains(u';') && !value.contains(u';'))
-                options.append(key + u"='"_s + QString(value).replace(u"'"_s, u"\\'"_s) + u"'"_s);
-        }
-        db.setConnectOptions(options.join(u';'));
+        configure(db);
         if (!db.open()) {
             const QString reason = oneLine(db.lastError().text());
             db = QSqlDatabase();
@@ -227,9 +243,39 @@ void PostgresChainStore::connectionLost(const QString &reason)
 
 void PostgresChainStore::tryReconnect()
 {
-    QString reason;
-    if (!openConnection(&reason)) {
-        qCDebug(lcStore).noquote() << "Reconnecting to" << displayName() << "failed:" << reason;
+    if (m_probe && m_probe->isRunning())
+        return;
+    // The probe's own connection, in its own thread: a slow or silent database blocks it,
+    // never this thread.
+    const QString name = m_connectionName + u"-probe"_s;
+    m_probe.reset(QThread::create([this, name] {
+        bool reachable = false;
+        QString reason;
+        {
+            // Made in this thread, as a connection is only used by the thread that made it.
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
+            configure(db);
+            reachable = db.open();
+            if (!reachable)
+                reason = db.lastError().text();
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+        QMetaObject::invokeMethod(this, [this, reachable, reason] {
+            probeFinished(reachable, reason);
+        }, Qt::QueuedConnection);
+    }));
+    m_probe->start();
+}
+
+void PostgresChainStore::probeFinished(bool reachable, const QString &reason)
+{
+    if (m_available || !m_reconnectTimer->isActive())
+        return;   // closed meanwhile
+    QString failure = reason;
+    if (!reachable || !openConnection(&failure)) {
+        qCDebug(lcStore).noquote() << "Reconnecting to" << displayName() << "failed:"
+                                   << oneLine(failure);
         return;
     }
     m_reconnectTimer->stop();

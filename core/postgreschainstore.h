@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include <QSqlDriver>
@@ -9,6 +10,8 @@
 
 #include "core/chainstore.h"
 
+class QSqlDatabase;
+class QThread;
 class QTimer;
 
 // The chain in a PostgreSQL database (QtSql's QPSQL driver), shared by several servers:
@@ -17,7 +20,10 @@ class QTimer;
 // all servers, decided by the database), and a NOTIFY on each block that every server
 // LISTENs to (tipChanged). A once-a-second look at the recorded length catches anything
 // a lost connection missed. When the database goes away the store says so
-// (availabilityChanged, isAvailable) and reconnects by itself every half second.
+// (availabilityChanged, isAvailable) and reconnects by itself: every half second a probe
+// thread tries a connection (which may take up to the connect timeout), and only once
+// one succeeds does the store's own thread connect again, so a database that hangs never
+// holds the server's thread.
 //
 // location: postgresql://user:password@host:port/dbname (or postgres://), optionally with
 // libpq options as query items (?sslmode=require&connect_timeout=3).
@@ -48,6 +54,8 @@ public:
     bool importChain(const Chain &chain, QString *error) override;
 
 private:
+    // Sets host, port, user, password, database and libpq options on db.
+    void configure(QSqlDatabase &db) const;
     bool openConnection(QString *error);
     void closeConnection();
     bool ensureAvailable(QString *error);
@@ -56,6 +64,7 @@ private:
     bool stillConnected();
     void connectionLost(const QString &reason);
     void tryReconnect();
+    void probeFinished(bool reachable, const QString &reason);
     void poll();
     void onNotification(const QString &name, QSqlDriver::NotificationSource source,
                         const QVariant &payload);
@@ -69,4 +78,10 @@ private:
     std::int64_t m_lastLength = 0;
     bool m_open = false;
     bool m_available = false;
+
+    struct ThreadJoiner
+    {
+        void operator()(QThread *thread) const;
+    };
+    std::unique_ptr<QThread, ThreadJoiner> m_probe;   // last: joined before the rest goes
 };
