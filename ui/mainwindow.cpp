@@ -273,10 +273,19 @@ QWidget *MainWindow::createServerGroup()
     row->addWidget(m_difficultySpin);
     row->addStretch();
 
+    m_useLocalButton = new QPushButton(u"Mine on the l&ocal server instead"_s, group);
+    m_useLocalButton->setObjectName(u"useLocalServerButton"_s);
+    m_useLocalButton->setToolTip(u"The node does not answer: run the chain server inside this "
+                                 "window and mine on it"_s);
+    m_useLocalButton->setVisible(false);
+    connect(m_useLocalButton, &QPushButton::clicked, this,
+            [this] { setLocalServerEnabled(true); });
+
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_serverCheck);
     layout->addLayout(row);
     layout->addWidget(m_serverStateLabel);
+    layout->addWidget(m_useLocalButton);
     return group;
 }
 
@@ -467,8 +476,9 @@ void MainWindow::setTabOrders()
 
 void MainWindow::loadSettings()
 {
-    m_urlEdit->setText(m_settings.serverUrl());
-    m_idFileEdit->setText(m_settings.idFile());
+    m_urlEdit->setText(m_settings.hasServerUrl() ? m_settings.serverUrl() : QString());
+    const QString idFile = QFileInfo(m_settings.idFile()).absoluteFilePath();
+    m_idFileEdit->setText(QDir::toNativeSeparators(idFile));
     m_threadsSpin->setValue(m_settings.threads());
     const int engineIndex = m_engineCombo->findData(m_settings.engine());
     m_engineCombo->setCurrentIndex(std::max(0, engineIndex));
@@ -513,10 +523,35 @@ void MainWindow::loadMinerId()
     const QString path = m_idFileEdit->text().trimmed();
     if (path.isEmpty())
         return;
-    if (const Result<QString> id = MinerId::read(path))
+    if (const Result<QString> id = MinerId::read(path)) {
         m_idEdit->setText(*id);
-    else if (QFileInfo::exists(path))
+        return;
+    } else if (QFileInfo::exists(path)) {
         showError(id.errorMessage());
+        return;
+    }
+    if (!m_idEdit->text().trimmed().isEmpty())
+        return;
+    // No id yet. A my_id.txt in the working directory (the terminal miner's, and the
+    // window's before it kept its own) is taken over; else the account's name is a
+    // start. Either is saved to the id file when mining starts.
+    const QString legacy = QDir::current().absoluteFilePath(MinerId::defaultFileName());
+    if (const Result<QString> id = MinerId::read(legacy); id && legacy != path) {
+        m_idEdit->setText(*id);
+        showLogEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
+                              u"Miner id \"%1\" read from %2; Start Mining saves it to %3"_s.arg(
+                                  *id, QDir::toNativeSeparators(legacy), path), 0});
+        return;
+    }
+    QString account = qEnvironmentVariable("USER").trimmed();
+    if (account.isEmpty())
+        account = qEnvironmentVariable("LOGNAME").trimmed();
+    if (account.isEmpty())
+        return;
+    m_idEdit->setText(account);
+    showLogEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
+                          u"Miner id \"%1\" (your account name) until you type another; Start "
+                          "Mining saves it to %2"_s.arg(account, path), 0});
 }
 
 void MainWindow::chooseIdFile()
@@ -540,12 +575,14 @@ void MainWindow::startMining()
     if (isMining())
         return;
     MiningModel::MinerSetup setup;
-    setup.nodeUrl = m_urlEdit->text();
+    setup.nodeUrl = m_urlEdit->text().trimmed().isEmpty() ? Settings::defaultServerUrl()
+                                                          : m_urlEdit->text();
     setup.id = m_idEdit->text();
     setup.idFile = m_idFileEdit->text().trimmed();
     setup.threads = m_threadsSpin->value();
     setup.engine = m_engineCombo->currentData().toString();
     saveSettings();
+    m_hintShown = false;
     if (const Result<void> started = m_model.startMining(setup); !started) {
         showError(started.errorMessage());
         if (setup.id.trimmed().isEmpty())
@@ -582,6 +619,7 @@ bool MainWindow::setLocalServerEnabled(bool enabled)
         MiningModel::LocalServerSetup setup;
         setup.databasePath = m_settings.serverDatabasePath();
         setup.port = m_portSpin->value();
+        setup.anyPortIfTaken = true;
         setup.difficulty = m_difficultySpin->value();
         const QString remoteUrl = m_urlEdit->text().trimmed();
         if (const Result<void> started = m_model.startLocalServer(setup); !started) {
@@ -669,15 +707,31 @@ void MainWindow::refresh(const MiningSnapshot &s)
         m_lastBlockView->setBlock(*s.lastBlock);
     }
     if (s.localServer) {
-        m_serverStateLabel->setText(u"Running at %1, difficulty %2, %3 blocks"_s
-                                        .arg(s.localServerUrl.toString())
-                                        .arg(s.localServerDifficulty)
-                                        .arg(s.localServerBlocks));
+        QString state = u"Running at %1, difficulty %2, %3 blocks."_s
+                            .arg(s.localServerUrl.toString())
+                            .arg(s.localServerDifficulty)
+                            .arg(s.localServerBlocks);
+        if (!m_settings.hasServerUrl() && m_remoteUrl.isEmpty())
+            state += u" No node URL is set, so Start Mining mines on this local chain (coins "
+                     "count on it only). To mine on a node, untick the box and type its URL."_s;
+        m_serverStateLabel->setText(state);
         m_serverStatusLabel->setText(u"Local server: %1"_s.arg(s.localServerUrl.toString()));
     } else {
         m_serverStateLabel->setText(u"Not running. Mining uses the node URL above."_s);
         m_serverStatusLabel->setText(u"Local server: off"_s);
     }
+    // A node that does not answer: say how to mine here instead, once per run.
+    const bool nodeFails = s.isMining() && !s.localServer && !s.problem.isEmpty();
+    m_useLocalButton->setVisible(nodeFails);
+    if (nodeFails && !m_hintShown) {
+        m_hintShown = true;
+        m_log->addEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
+                                 u"%1 does not answer as a chain server. To mine on this "
+                                 "computer instead, click \"Mine on the local server instead\" "
+                                 "or tick \"Run a local chain server\" (Server menu)."_s.arg(
+                                     s.serverUrl.toString()), 0});
+    }
+
     // The title shows the state in the task bar too.
     const QString title = s.isMining() ? u"blockforge \u2014 mining, %1 coins"_s.arg(s.coins)
                                        : u"blockforge"_s;

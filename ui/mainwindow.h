@@ -85,6 +85,7 @@ private:
     QSpinBox *m_portSpin = nullptr;
     QSpinBox *m_difficultySpin = nullptr;
     QLabel *m_serverStateLabel = nullptr;
+    QPushButton *m_useLocalButton = nullptr;     // shown while the node fails
     QPushButton *m_startButton = nullptr;
 
     // Figures.
@@ -110,4 +111,5 @@ private:
     QString m_remoteUrl;                         // the URL field while the local server runs
     std::optional<bool> m_shownMining;           // what the controls show
     QByteArray m_shownBlockHash;                 // the block the view shows
+    bool m_hintShown = false;                    // "mine locally instead", once per run
 };

@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -16,6 +17,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -26,6 +28,7 @@
 #include <QTimer>
 
 #include "core/chain.h"
+#include "core/minerid.h"
 #include "core/miningmodel.h"
 #include "core/settings.h"
 #include "ui/mainwindow.h"
@@ -102,6 +105,8 @@ private slots:
     void init();
     void cleanup();
     void opensWithAllParts();
+    void firstRunMinesOnTheLocalServer();
+    void unreachableNodeOffersTheLocalServer();
     void remembersSettingsAndId();
     void minesOnEmbeddedServer();
     void serverActionMovesMinerOntoIt();
@@ -156,6 +161,9 @@ void TestMainWindow::init()
     QVERIFY(m_dir->isValid());
     m_settings = std::make_unique<Settings>(m_dir->filePath(u"settings.ini"_s));
     m_settings->setIdFile(m_dir->filePath(u"my_id.txt"_s));
+    // A user who has set a node URL: the local server is off until asked for (the
+    // first run, with none set, is firstRunMinesOnTheLocalServer).
+    m_settings->setServerUrl(Settings::defaultServerUrl());
     m_settings->setServerDatabasePath(m_dir->filePath(u"data/chain.db"_s));
     m_settings->setServerPort(0);
     m_settings->setThreads(1);
@@ -245,6 +253,94 @@ void TestMainWindow::opensWithAllParts()
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
         QCOMPARE(QApplication::focusWidget(), child<QWidget>(name));
     }
+}
+
+void TestMainWindow::firstRunMinesOnTheLocalServer()
+{
+    // A new user: a fresh home (the app data folder is under it) and empty settings.
+    const QByteArray home = qgetenv("HOME");
+    auto restoreHome = qScopeGuard([&] { qputenv("HOME", home); });
+    QVERIFY(QDir().mkpath(m_dir->filePath(u"home"_s)));
+    qputenv("HOME", QFile::encodeName(m_dir->filePath(u"home"_s)));
+    const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QVERIFY2(dataDir.startsWith(m_dir->path()), qPrintable(dataDir));
+    m_settings = std::make_unique<Settings>(m_dir->filePath(u"fresh.ini"_s));
+    QVERIFY(!m_settings->hasServerUrl());
+    // The default port is taken (by this squatter, or by someone else already): the
+    // local server takes a free one rather than fail.
+    QTcpServer squatter;
+    squatter.listen(QHostAddress::LocalHost, Settings::DefaultServerPort);
+
+    createWindow();
+    QVERIFY(m_model->isLocalServerRunning());
+    QVERIFY(child<QCheckBox>(u"localServerCheck"_s)->isChecked());
+    QCOMPARE(m_settings->serverDatabasePath(), dataDir + u"/chain.db"_s);
+    QVERIFY(m_model->localServerUrl().port() != Settings::DefaultServerPort);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"the local chain server takes port %1 instead"_s
+                                                    .arg(m_model->localServerUrl().port())),
+                             WaitMs);
+    // The window says where Start Mining mines, and how to change it.
+    QVERIFY2(text(u"localServerStateLabel"_s).contains(u"No node URL is set, so Start Mining "
+                                                        "mines on this local chain"_s),
+             qPrintable(text(u"localServerStateLabel"_s)));
+    QVERIFY(text(u"serverStatusLabel"_s).contains(m_model->localServerUrl().toString()));
+    // The id file is in the app data folder, shown by its full path, and an id is
+    // filled in (the account's name) so that the first click mines.
+    const QString idFile = dataDir + u"/my_id.txt"_s;
+    QCOMPARE(child<QLineEdit>(u"idFileEdit"_s)->text(), QDir::toNativeSeparators(idFile));
+    QVERIFY(!QFile::exists(idFile));
+    const QString id = child<QLineEdit>(u"minerIdEdit"_s)->text();
+    QVERIFY(!id.isEmpty() || qEnvironmentVariableIsEmpty("USER"));
+    if (id.isEmpty())
+        child<QLineEdit>(u"minerIdEdit"_s)->setText(u"newcomer"_s);
+
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(m_window->isMining());
+    QCOMPARE(m_model->snapshot().serverUrl, m_model->localServerUrl());
+    QCOMPARE(m_model->snapshot().localServerDifficulty, Settings::DefaultServerDifficulty);
+    QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 1, WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        logText().contains(u"HTTP 200: New Block Forged (accepted; coins 1)"_s), WaitMs);
+    QCOMPARE(MinerId::read(idFile).valueOr(QString()), child<QLineEdit>(u"minerIdEdit"_s)->text());
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(!m_window->isMining());
+
+    // Closing keeps the first-run choice: still no node URL, the local server on.
+    m_window->close();
+    const Settings saved(m_settings->fileName());
+    QVERIFY(!saved.hasServerUrl());
+    QVERIFY(saved.serverEnabled());
+}
+
+void TestMainWindow::unreachableNodeOffersTheLocalServer()
+{
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+    const quint16 closedPort = closed.serverPort();
+    closed.close();
+    m_settings->setServerDifficulty(2);
+    createWindow();
+    auto *useLocal = child<QPushButton>(u"useLocalServerButton"_s);
+    QVERIFY(useLocal->isHidden());
+    child<QLineEdit>(u"minerIdEdit"_s)->setText(u"judy"_s);
+    child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"http://127.0.0.1:%1"_s.arg(closedPort));
+    clickStartStop();
+    QTRY_VERIFY_WITH_TIMEOUT(useLocal->isVisible(), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"To mine on this computer instead, click "
+                                                "\"Mine on the local server instead\""_s),
+                             WaitMs);
+    QCOMPARE(logText().count(u"To mine on this computer instead"_s), 1);
+
+    // One click: the local server runs and the miner moves onto it.
+    QTest::mouseClick(useLocal, Qt::LeftButton);
+    QVERIFY(m_model->isLocalServerRunning());
+    QVERIFY(m_window->isMining());
+    QCOMPARE(m_model->snapshot().serverUrl, m_model->localServerUrl());
+    QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 1, WaitMs);
+    QVERIFY(useLocal->isHidden());
+    clickStartStop();
 }
 
 void TestMainWindow::remembersSettingsAndId()
