@@ -22,6 +22,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -37,6 +40,7 @@
 #include "core/settings.h"
 #include "core/validate.h"
 #include "core/version.h"
+#include "ui/elidedlabel.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
 
@@ -46,6 +50,7 @@ namespace
 {
 constexpr int MaxDifficultyInForm = 16;
 constexpr int StatusMessageMs = 10000;
+constexpr int FrameAllowance = 16;   // a window frame's width, before the frame is known
 const QString StartText = u"Start Mining"_s;
 const QString StopText = u"Stop Mining"_s;
 
@@ -99,6 +104,15 @@ QString workText(const MiningSnapshot &s)
     return text + (s.state == State::Fetching ? u"\u2026"_s : u"."_s);
 }
 
+// A label's text, and its tooltip, which keeps the whole of it when it is elided.
+void setTextAndTip(QLabel *label, const QString &text)
+{
+    if (label->text() == text)
+        return;
+    label->setText(text);
+    label->setToolTip(text);
+}
+
 // The status bar's account of the miner.
 QString minerStatus(const MiningSnapshot &s)
 {
@@ -123,35 +137,7 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     setObjectName(u"mainWindow"_s);
     setWindowTitle(u"blockforge"_s);
 
-    auto *central = new QWidget(this);
-    auto *grid = new QGridLayout(central);
-    auto *left = new QVBoxLayout;
-    left->addWidget(createMinerGroup());
-    left->addWidget(createServerGroup());
-
-    m_startButton = new QPushButton(StartText, central);
-    m_startButton->setObjectName(u"startStopButton"_s);
-    m_startButton->setMinimumHeight(64);
-    QFont buttonFont = m_startButton->font();
-    buttonFont.setPointSize(buttonFont.pointSize() + 6);
-    buttonFont.setBold(true);
-    m_startButton->setFont(buttonFont);
-    m_startButton->setDefault(true);
-    connect(m_startButton, &QPushButton::clicked, this, &MainWindow::toggleMining);
-    left->addWidget(m_startButton);
-    left->addStretch();
-
-    auto *right = new QVBoxLayout;
-    right->addWidget(createStatsGroup());
-    right->addWidget(createLastBlockGroup());
-
-    grid->addLayout(left, 0, 0);
-    grid->addLayout(right, 0, 1);
-    grid->addWidget(createLogGroup(), 1, 0, 1, 2);
-    grid->setColumnStretch(0, 4);
-    grid->setColumnStretch(1, 5);
-    grid->setRowStretch(1, 1);
-    setCentralWidget(central);
+    setCentralWidget(createMiningView());
 
     createActions();
     createMenus();
@@ -168,6 +154,87 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+QWidget *MainWindow::createMiningView()
+{
+    // The form and figures in a scroll area, in two columns where they fit and in one
+    // where they do not: usable on a small screen or at a large scale factor.
+    m_miningView = new QScrollArea(this);
+    m_miningView->setObjectName(u"miningView"_s);
+    m_miningView->setWidgetResizable(true);
+    m_miningView->setFrameShape(QFrame::NoFrame);
+    auto *content = new QWidget(m_miningView);
+    content->setObjectName(u"miningViewContent"_s);
+
+    m_leftColumn = new QWidget(content);
+    auto *left = new QVBoxLayout(m_leftColumn);
+    left->setContentsMargins({});
+    left->addWidget(createMinerGroup());
+    left->addWidget(createServerGroup());
+
+    m_startButton = new QPushButton(StartText, m_leftColumn);
+    m_startButton->setObjectName(u"startStopButton"_s);
+    m_startButton->setMinimumHeight(64);
+    QFont buttonFont = m_startButton->font();
+    buttonFont.setPointSize(buttonFont.pointSize() + 6);
+    buttonFont.setBold(true);
+    m_startButton->setFont(buttonFont);
+    m_startButton->setDefault(true);
+    connect(m_startButton, &QPushButton::clicked, this, &MainWindow::toggleMining);
+    left->addWidget(m_startButton);
+    left->addStretch();
+
+    m_rightColumn = new QWidget(content);
+    auto *right = new QVBoxLayout(m_rightColumn);
+    right->setContentsMargins({});
+    right->addWidget(createStatsGroup());
+    right->addWidget(createLastBlockGroup());
+
+    m_columns = new QBoxLayout(QBoxLayout::LeftToRight);
+    m_columns->addWidget(m_leftColumn, 4);
+    m_columns->addWidget(m_rightColumn, 5);
+    auto *layout = new QVBoxLayout(content);
+    layout->addLayout(m_columns);
+    layout->addWidget(createLogGroup(), 1);
+    m_miningView->setWidget(content);
+    m_miningView->installEventFilter(this);
+    m_workLabel->installEventFilter(this);
+    m_serverStateLabel->installEventFilter(this);
+    return m_miningView;
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_miningView && event->type() == QEvent::Resize)
+        arrangeColumns();
+    if (event->type() == QEvent::Resize
+        && (watched == m_workLabel || watched == m_serverStateLabel))
+        keepWrappedTextWhole(static_cast<QLabel *>(watched));
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::arrangeColumns()
+{
+    const int spacing = std::max(0, m_columns->spacing());
+    const QMargins margins = m_miningView->widget()->layout()->contentsMargins();
+    const int needed = m_leftColumn->sizeHint().width() + m_rightColumn->sizeHint().width()
+        + spacing + margins.left() + margins.right()
+        + m_miningView->verticalScrollBar()->sizeHint().width();
+    const auto direction = m_miningView->width() >= needed ? QBoxLayout::LeftToRight
+                                                           : QBoxLayout::TopToBottom;
+    if (m_columns->direction() != direction)
+        m_columns->setDirection(direction);
+}
+
+void MainWindow::keepWrappedTextWhole(QLabel *label)
+{
+    // Side by side, the columns' layouts do not ask wrapped labels for their height:
+    // a minimum height for the width they have keeps every line (the view scrolls).
+    const int before = label->minimumHeight();
+    label->setMinimumHeight(0);   // QLabel's heightForWidth() is at least its minimum
+    const int height = label->heightForWidth(label->width());
+    label->setMinimumHeight(height > 0 ? height : before);
+}
 
 QWidget *MainWindow::createMinerGroup()
 {
@@ -424,12 +491,14 @@ void MainWindow::createMenus()
 
 void MainWindow::createStatusBar()
 {
-    m_minerStatusLabel = new QLabel(this);
+    // Elided, never wider than the bar: no text is drawn over another.
+    m_minerStatusLabel = new ElidedLabel(this);
     m_minerStatusLabel->setObjectName(u"minerStatusLabel"_s);
-    m_minerStatusLabel->setTextFormat(Qt::PlainText);
-    m_serverStatusLabel = new QLabel(this);
+    m_minerStatusLabel->setAccessibleName(u"Miner status"_s);
+    m_serverStatusLabel = new ElidedLabel(this);
     m_serverStatusLabel->setObjectName(u"serverStatusLabel"_s);
-    m_serverStatusLabel->setTextFormat(Qt::PlainText);
+    m_serverStatusLabel->setAccessibleName(u"Local chain server status"_s);
+    m_serverStatusLabel->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
     statusBar()->addWidget(m_minerStatusLabel, 1);
     statusBar()->addPermanentWidget(m_serverStatusLabel);
 }
@@ -490,6 +559,27 @@ void MainWindow::loadSettings()
     if (geometry.isEmpty() || !restoreGeometry(geometry))
         resize(1120, 800);
     restoreState(m_settings.windowState());
+    fitToScreen();
+}
+
+void MainWindow::fitToScreen()
+{
+    // Whatever was saved or is the default, the window starts on its screen, frame
+    // included (its size is not known before it shows, so it is allowed for).
+    const QScreen *where = screen();
+    if (!where)
+        return;
+    const QRect available = where->availableGeometry();
+    const QSize room = (available.size() - QSize(FrameAllowance, 2 * FrameAllowance))
+                           .expandedTo(minimumSizeHint());
+    const QSize size = this->size().boundedTo(room);
+    if (size != this->size())
+        resize(size);
+    QRect frame(pos(), size + QSize(FrameAllowance, 2 * FrameAllowance));
+    if (!available.contains(frame)) {
+        frame.moveCenter(available.center());
+        move(std::max(frame.left(), available.left()), std::max(frame.top(), available.top()));
+    }
 }
 
 void MainWindow::saveSettings()
@@ -700,8 +790,11 @@ void MainWindow::refresh(const MiningSnapshot &s)
     m_hashRateLabel->setText(MiningText::hashRate(s.hashRate));
     m_averagesLabel->setText(MiningText::averages(s));
     m_elapsedLabel->setText(MiningText::clock(s.searchMs));
-    m_workLabel->setText(workText(s));
-    m_minerStatusLabel->setText(minerStatus(s));
+    if (const QString work = workText(s); m_workLabel->text() != work) {
+        m_workLabel->setText(work);
+        keepWrappedTextWhole(m_workLabel);
+    }
+    setTextAndTip(m_minerStatusLabel, minerStatus(s));
     if (s.lastBlock && s.lastBlock->hash() != m_shownBlockHash) {
         m_shownBlockHash = s.lastBlock->hash();
         m_lastBlockView->setBlock(*s.lastBlock);
@@ -714,11 +807,16 @@ void MainWindow::refresh(const MiningSnapshot &s)
         if (!m_settings.hasServerUrl() && m_remoteUrl.isEmpty())
             state += u" No node URL is set, so Start Mining mines on this local chain (coins "
                      "count on it only). To mine on a node, untick the box and type its URL."_s;
-        m_serverStateLabel->setText(state);
-        m_serverStatusLabel->setText(u"Local server: %1"_s.arg(s.localServerUrl.toString()));
+        if (m_serverStateLabel->text() != state) {
+            m_serverStateLabel->setText(state);
+            keepWrappedTextWhole(m_serverStateLabel);
+        }
+        setTextAndTip(m_serverStatusLabel,
+                      u"Local server: %1"_s.arg(s.localServerUrl.toString()));
     } else {
         m_serverStateLabel->setText(u"Not running. Mining uses the node URL above."_s);
-        m_serverStatusLabel->setText(u"Local server: off"_s);
+        keepWrappedTextWhole(m_serverStateLabel);
+        setTextAndTip(m_serverStatusLabel, u"Local server: off"_s);
     }
     // A node that does not answer: say how to mine here instead, once per run.
     const bool nodeFails = s.isMining() && !s.localServer && !s.problem.isEmpty();

@@ -9,13 +9,16 @@
 #include "core/miningsnapshot.h"
 
 class QAction;
+class QBoxLayout;
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 class QSystemTrayIcon;
+class ElidedLabel;
 class LastBlockView;
 class MiningModel;
 class ResponseLog;
@@ -51,8 +54,13 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    QWidget *createMiningView();
+    void arrangeColumns();
+    void keepWrappedTextWhole(QLabel *label);
+    void fitToScreen();
     QWidget *createMinerGroup();
     QWidget *createServerGroup();
     QWidget *createStatsGroup();
@@ -73,6 +81,12 @@ private:
 
     Settings &m_settings;
     MiningModel &m_model;
+
+    // The Mining view: the form, the figures and the log.
+    QScrollArea *m_miningView = nullptr;         // children of this window
+    QWidget *m_leftColumn = nullptr;
+    QWidget *m_rightColumn = nullptr;
+    QBoxLayout *m_columns = nullptr;
 
     // Form.
     QLineEdit *m_urlEdit = nullptr;              // children of this window
@@ -99,8 +113,8 @@ private:
     QLabel *m_rejectedLabel = nullptr;
     LastBlockView *m_lastBlockView = nullptr;
     ResponseLog *m_log = nullptr;
-    QLabel *m_minerStatusLabel = nullptr;
-    QLabel *m_serverStatusLabel = nullptr;
+    ElidedLabel *m_minerStatusLabel = nullptr;
+    ElidedLabel *m_serverStatusLabel = nullptr;
 
     QAction *m_startAction = nullptr;
     QAction *m_serverAction = nullptr;

@@ -17,6 +17,10 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QStatusBar>
 #include <QScopeGuard>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -108,6 +112,7 @@ private slots:
     void firstRunMinesOnTheLocalServer();
     void unreachableNodeOffersTheLocalServer();
     void remembersSettingsAndId();
+    void fitsTheScreen();
     void minesOnEmbeddedServer();
     void serverActionMovesMinerOntoIt();
     void shortcutStartsAndStops();
@@ -343,6 +348,83 @@ void TestMainWindow::unreachableNodeOffersTheLocalServer()
     clickStartStop();
 }
 
+void TestMainWindow::fitsTheScreen()
+{
+    // Run again by CTest on an 800x600 screen at scale 1 and on a 1280x800 screen at
+    // QT_SCALE_FACTOR=2 (640x400 logical pixels), which BLOCKFORGE_EXPECT_SCREEN names.
+    const QString expected = qEnvironmentVariable("BLOCKFORGE_EXPECT_SCREEN");
+    // A size saved elsewhere, larger than any of these screens.
+    {
+        QWidget big;
+        big.resize(2240, 1600);
+        m_settings->setWindowGeometry(big.saveGeometry());
+    }
+    createWindow();
+    const QRect available = m_window->screen()->availableGeometry();
+    if (!expected.isEmpty())
+        QCOMPARE(u"%1x%2"_s.arg(available.width()).arg(available.height()), expected);
+    qInfo("screen %dx%d; window %dx%d, frame %dx%d; minimum %dx%d", available.width(),
+          available.height(), m_window->width(), m_window->height(),
+          m_window->frameGeometry().width(), m_window->frameGeometry().height(),
+          m_window->minimumSizeHint().width(), m_window->minimumSizeHint().height());
+    QVERIFY(available.contains(m_window->frameGeometry()));
+    QVERIFY(m_window->minimumSizeHint().width() <= available.width());
+    QVERIFY(m_window->minimumSizeHint().height() <= available.height());
+
+    // Usable: every control can be scrolled into view, whole in width.
+    auto *view = child<QScrollArea>(u"miningView"_s);
+    QWidget *viewport = view->viewport();
+    for (const QString &name : {u"nodeUrlEdit"_s, u"minerIdEdit"_s, u"idFileEdit"_s,
+                                u"browseIdFileButton"_s, u"threadsSpin"_s, u"engineCombo"_s,
+                                u"localServerCheck"_s, u"localServerPortSpin"_s,
+                                u"localServerDifficultySpin"_s, u"startStopButton"_s,
+                                u"coinsLabel"_s, u"hashRateLabel"_s, u"acceptedCount"_s,
+                                u"rejectedCount"_s, u"lastBlockIndex"_s, u"responseLog"_s}) {
+        auto *widget = child<QWidget>(name);
+        view->ensureWidgetVisible(widget, 0, 0);
+        QCoreApplication::processEvents();
+        const QRect shown(widget->mapTo(viewport, QPoint(0, 0)), widget->size());
+        QVERIFY2(shown.left() >= 0 && shown.right() <= viewport->width(),
+                 qPrintable(u"%1 is cut: %2..%3 of %4"_s.arg(name).arg(shown.left())
+                                .arg(shown.right()).arg(viewport->width())));
+        QVERIFY2(shown.intersects(viewport->rect()), qPrintable(name));
+    }
+    QCOMPARE(view->horizontalScrollBar()->maximum(), 0);
+
+    // The status bar: long texts are elided, its two labels never overlap.
+    MiningSnapshot s;
+    s.state = MiningSnapshot::State::Searching;
+    s.serverUrl = QUrl(u"http://a-very-long-node-name.example.org:5000/some/long/path/"_s);
+    s.problem = u"Connection refused"_s;
+    s.serverUnreachable = true;
+    s.blockIndex = 123456789;
+    s.localServer = true;
+    s.localServerUrl = QUrl(u"http://127.0.0.1:65535"_s);
+    m_window->refresh(s);
+    QCoreApplication::processEvents();
+    auto *miner = child<QLabel>(u"minerStatusLabel"_s);
+    auto *server = child<QLabel>(u"serverStatusLabel"_s);
+    QVERIFY(miner->isVisible() && server->isVisible());
+    QVERIFY2(!miner->geometry().intersects(server->geometry()),
+             qPrintable(u"%1,%2 %3x%4 and %5,%6"_s.arg(miner->x()).arg(miner->y())
+                            .arg(miner->width()).arg(miner->height()).arg(server->x())
+                            .arg(server->y())));
+    QVERIFY(m_window->statusBar()->rect().contains(server->geometry()));
+    QCOMPARE(miner->toolTip(), miner->text());
+    QVERIFY(m_window->minimumSizeHint().width() <= available.width());
+    // Wrapped text keeps all its lines (the view scrolls instead).
+    for (const QString &name : {u"workLabel"_s, u"localServerStateLabel"_s}) {
+        auto *label = child<QLabel>(name);
+        QTRY_VERIFY2_WITH_TIMEOUT(label->height() >= label->heightForWidth(label->width()),
+                                  qPrintable(u"%1: %2 high, needs %3"_s.arg(name)
+                                                 .arg(label->height())
+                                                 .arg(label->heightForWidth(label->width()))),
+                                  WaitMs);
+    }
+    if (!qEnvironmentVariableIsEmpty("BLOCKFORGE_GRAB"))
+        m_window->grab().save(qEnvironmentVariable("BLOCKFORGE_GRAB"));
+}
+
 void TestMainWindow::remembersSettingsAndId()
 {
     QFile idFile(m_settings->idFile());
@@ -358,7 +440,7 @@ void TestMainWindow::remembersSettingsAndId()
     auto *engines = child<QComboBox>(u"engineCombo"_s);
     engines->setCurrentIndex(engines->count() - 1);
     const QString engine = engines->currentData().toString();
-    m_window->resize(900, 700);
+    m_window->resize(700, 500);   // fits the 800x600 offscreen screen
     m_window->close();
     m_window.reset();
 
@@ -373,7 +455,7 @@ void TestMainWindow::remembersSettingsAndId()
     QCOMPARE(child<QLineEdit>(u"nodeUrlEdit"_s)->text(), u"http://node.example:8080"_s);
     QCOMPARE(child<QSpinBox>(u"threadsSpin"_s)->value(), 2);
     QCOMPARE(child<QComboBox>(u"engineCombo"_s)->currentData().toString(), engine);
-    QCOMPARE(m_window->size(), QSize(900, 700));
+    QCOMPARE(m_window->size(), QSize(700, 500));
 }
 
 void TestMainWindow::minesOnEmbeddedServer()
