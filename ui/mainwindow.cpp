@@ -434,8 +434,32 @@ QWidget *MainWindow::createLogGroup()
     m_log->setObjectName(u"responseLog"_s);
     m_log->setMinimumHeight(120);
     m_log->setAccessibleName(u"Server responses"_s);
+    m_log->setToolTip(u"Every answer to POST /mine and every problem, newest last"_s);
+
+    auto button = [group](const QString &text, const QString &name, const QString &tip) {
+        auto *b = new QPushButton(text, group);
+        b->setObjectName(name);
+        b->setToolTip(tip);
+        b->setAccessibleName(QString(text).remove(u'&').remove(u'\u2026'));
+        return b;
+    };
+    m_copyLogButton = button(u"&Copy"_s, u"copyLogButton"_s,
+                             u"Copy the selected lines, or all of them, to the clipboard"_s);
+    connect(m_copyLogButton, &QPushButton::clicked, m_log, &ResponseLog::copyToClipboard);
+    m_clearLogButton = button(u"C&lear"_s, u"clearLogButton"_s, u"Empty the log"_s);
+    connect(m_clearLogButton, &QPushButton::clicked, m_log, &ResponseLog::clearLog);
+    m_saveLogButton = button(u"Sa&ve\u2026"_s, u"saveLogButton"_s,
+                             u"Save the log to a text file"_s);
+    connect(m_saveLogButton, &QPushButton::clicked, this, &MainWindow::chooseLogFile);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(m_copyLogButton);
+    buttons->addWidget(m_clearLogButton);
+    buttons->addWidget(m_saveLogButton);
+
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_log);
+    layout->addLayout(buttons);
     return group;
 }
 
@@ -537,7 +561,8 @@ void MainWindow::setTabOrders()
     const QList<QWidget *> order = {m_urlEdit,       m_idEdit,        m_idFileEdit,
                                     m_browseIdButton, m_threadsSpin,  m_engineCombo,
                                     m_serverCheck,   m_portSpin,      m_difficultySpin,
-                                    m_startButton,   m_log};
+                                    m_useLocalButton, m_startButton,  m_log,
+                                    m_copyLogButton, m_clearLogButton, m_saveLogButton};
     for (qsizetype i = 1; i < order.size(); ++i)
         setTabOrder(order[i - 1], order[i]);
     m_startButton->setFocus();
@@ -642,6 +667,23 @@ void MainWindow::loadMinerId()
     showLogEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
                           u"Miner id \"%1\" (your account name) until you type another; Start "
                           "Mining saves it to %2"_s.arg(account, path), 0});
+}
+
+void MainWindow::chooseLogFile()
+{
+    auto *dialog = new QFileDialog(this, u"Save the log"_s,
+                                   QDir::home().filePath(u"blockforge-log.txt"_s));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setNameFilters({u"Text files (*.txt)"_s, u"All files (*)"_s});
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &path) {
+        if (const Result<void> saved = m_log->saveTo(path); !saved)
+            showError(saved.errorMessage());
+        else
+            statusBar()->showMessage(u"Log saved to %1"_s.arg(QDir::toNativeSeparators(path)),
+                                     StatusMessageMs);
+    });
+    dialog->open();
 }
 
 void MainWindow::chooseIdFile()

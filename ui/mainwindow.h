@@ -75,6 +75,7 @@ private:
 
     void loadMinerId();
     void chooseIdFile();
+    void chooseLogFile();
     void showLogEntry(const LogEntry &entry);
     void showError(const QString &message);
     void updateControls(bool mining);
@@ -113,6 +114,9 @@ private:
     QLabel *m_rejectedLabel = nullptr;
     LastBlockView *m_lastBlockView = nullptr;
     ResponseLog *m_log = nullptr;
+    QPushButton *m_copyLogButton = nullptr;
+    QPushButton *m_clearLogButton = nullptr;
+    QPushButton *m_saveLogButton = nullptr;
     ElidedLabel *m_minerStatusLabel = nullptr;
     ElidedLabel *m_serverStatusLabel = nullptr;
 

@@ -6,10 +6,12 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
@@ -28,6 +30,8 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextDocument>
 #include <QThread>
 #include <QTimer>
 
@@ -36,6 +40,7 @@
 #include "core/miningmodel.h"
 #include "core/settings.h"
 #include "ui/mainwindow.h"
+#include "ui/responselog.h"
 
 using namespace Qt::StringLiterals;
 
@@ -117,6 +122,8 @@ private slots:
     void serverActionMovesMinerOntoIt();
     void shortcutStartsAndStops();
     void htmlMessageShowsLiterally();
+    void logShowsHiddenCharactersEscaped();
+    void logCopiesClearsAndSaves();
     void garbageServerLeavesWindowUsable();
     void badInputIsExplained();
     void refreshShowsTheSnapshot();
@@ -589,6 +596,80 @@ void TestMainWindow::htmlMessageShowsLiterally()
     QTRY_VERIFY_WITH_TIMEOUT(number(u"rejectedCount"_s) >= 1, WaitMs);
     QVERIFY(logText().contains(QString::fromUtf8(html) + u" (rejected; retrying in "_s));
     QCOMPARE(text(u"coinsLabel"_s), u"0"_s);
+}
+
+void TestMainWindow::logShowsHiddenCharactersEscaped()
+{
+    createWindow();
+    auto *log = child<ResponseLog>(u"responseLog"_s);
+    // A right-to-left override, isolates, a zero-width space, a BOM, a tab, a line
+    // break, a C1 control, a tag character (astral) and a lone surrogate; and text a
+    // core log line escaped already, which must not be escaped twice.
+    const QString hostile = u"Block 2: HTTP 400: \u202Eevil\u2066x\u2069\u200B\uFEFF\t2\nforged"
+                            "\u009B\U000E0041 \\u202e "_s + QChar(0xD800) + u"end"_s;
+    log->addEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Rejected, hostile, 2});
+    log->flush();
+    const QString shown = log->toPlainText();
+    QVERIFY2(shown.endsWith(u"Block 2: HTTP 400: \\u202eevil\\u2066x\\u2069\\u200b\\ufeff\\t2"
+                            "\\nforged\\x9b\\U000e0041 \\u202e \\ud800end"_s),
+             qPrintable(shown));
+    QCOMPARE(shown.count(u'\n'), 0);   // one line
+    for (const QChar c : shown)
+        QVERIFY2(!c.isSurrogate() && c.category() != QChar::Other_Format
+                     && c.category() != QChar::Other_Control,
+                 qPrintable(u"U+%1 shown raw"_s.arg(c.unicode(), 4, 16, QLatin1Char('0'))));
+    // Laid out left to right, whatever the text.
+    QCOMPARE(log->document()->defaultTextOption().textDirection(), Qt::LeftToRight);
+    QCOMPARE(log->document()->firstBlock().blockFormat().layoutDirection(), Qt::LeftToRight);
+    QCOMPARE(ResponseLog::shownText(u"plain text, 日本語, \u05D0\u05D1 \\ ok"_s),
+             u"plain text, 日本語, \u05D0\u05D1 \\ ok"_s);
+}
+
+void TestMainWindow::logCopiesClearsAndSaves()
+{
+    createWindow();
+    auto *log = child<ResponseLog>(u"responseLog"_s);
+    const QDateTime time = QDateTime::currentDateTime();
+    log->addEntry(LogEntry{time, LogEntry::Kind::Accepted, u"Block 2: accepted \u00e9"_s, 2});
+    log->addEntry(LogEntry{time, LogEntry::Kind::Error, u"GET /last_block: refused"_s, 0});
+    log->flush();
+    const QString all = log->toPlainText();
+    QCOMPARE(all.count(u'\n'), 1);
+
+    // Copy: everything, or the selection.
+    QGuiApplication::clipboard()->clear();
+    QTest::mouseClick(child<QPushButton>(u"copyLogButton"_s), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), all);
+    QTextCursor cursor = log->textCursor();
+    cursor.movePosition(QTextCursor::End);
+    cursor.movePosition(QTextCursor::StartOfBlock, QTextCursor::KeepAnchor);
+    log->setTextCursor(cursor);
+    QTest::mouseClick(child<QPushButton>(u"copyLogButton"_s), Qt::LeftButton);
+    QVERIFY(QGuiApplication::clipboard()->text().endsWith(u"GET /last_block: refused"_s));
+    QVERIFY(!QGuiApplication::clipboard()->text().contains(u"Block 2"_s));
+
+    // Save, through the button's dialog: the file reads back as the log, UTF-8.
+    const QString path = m_dir->filePath(u"saved log.txt"_s);
+    QTest::mouseClick(child<QPushButton>(u"saveLogButton"_s), Qt::LeftButton);
+    QFileDialog *dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = m_window->findChild<QFileDialog *>()) != nullptr, WaitMs);
+    dialog->selectFile(path);
+    static_cast<QDialog *>(dialog)->accept();   // as the Save button would
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(path), WaitMs);
+    QFile saved(path);
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(saved.readAll()), all + u'\n');
+    // A file that cannot be written says so.
+    const Result<void> failed = log->saveTo(m_dir->filePath(u"no/such/dir/log.txt"_s));
+    QVERIFY(!failed);
+    QVERIFY(failed.errorMessage().startsWith(u"Cannot save the log to "_s));
+
+    // Clear empties it, queued lines included.
+    log->addEntry(LogEntry{time, LogEntry::Kind::Info, u"queued"_s, 0});
+    QTest::mouseClick(child<QPushButton>(u"clearLogButton"_s), Qt::LeftButton);
+    QCOMPARE(log->toPlainText(), QString());
+    QTest::qWait(2 * ResponseLog::FlushIntervalMs);
+    QCOMPARE(log->toPlainText(), QString());
 }
 
 void TestMainWindow::garbageServerLeavesWindowUsable()
