@@ -30,6 +30,7 @@
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QThread>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "core/engines/engines.h"
@@ -41,6 +42,7 @@
 #include "core/validate.h"
 #include "core/version.h"
 #include "ui/elidedlabel.h"
+#include "ui/focusringbutton.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
 
@@ -172,7 +174,7 @@ QWidget *MainWindow::createMiningView()
     left->addWidget(createMinerGroup());
     left->addWidget(createServerGroup());
 
-    m_startButton = new QPushButton(StartText, m_leftColumn);
+    m_startButton = new FocusRingButton(StartText, m_leftColumn);
     m_startButton->setObjectName(u"startStopButton"_s);
     m_startButton->setMinimumHeight(64);
     QFont buttonFont = m_startButton->font();
@@ -245,19 +247,33 @@ QWidget *MainWindow::createMinerGroup()
     m_urlEdit->setObjectName(u"nodeUrlEdit"_s);
     m_urlEdit->setPlaceholderText(Settings::defaultServerUrl());
     m_urlEdit->setClearButtonEnabled(true);
-    m_urlEdit->setToolTip(u"The chain server to mine on (GET /last_block, POST /mine)"_s);
+    for (QToolButton *clear : m_urlEdit->findChildren<QToolButton *>()) {
+        clear->setToolTip(u"Clear the node URL"_s);
+        clear->setAccessibleName(u"Clear the node URL"_s);
+    }
+    m_urlEdit->setToolTip(u"The chain server to mine on (GET /last_block, POST /mine); empty: "
+                          "%1"_s.arg(Settings::defaultServerUrl()));
+    m_urlEdit->setAccessibleName(u"Node URL"_s);
 
     m_idEdit = new QLineEdit(group);
     m_idEdit->setObjectName(u"minerIdEdit"_s);
     m_idEdit->setPlaceholderText(u"your name: coins are paid to it"_s);
     m_idEdit->setToolTip(u"Your miner id, saved to the id file when mining starts"_s);
+    m_idEdit->setAccessibleName(u"Miner id"_s);
 
     m_idFileEdit = new QLineEdit(group);
     m_idFileEdit->setObjectName(u"idFileEdit"_s);
     m_idFileEdit->setToolTip(u"The file the miner id is read from and saved to"_s);
+    m_idFileEdit->setAccessibleName(u"Id file"_s);
+    connect(m_idFileEdit, &QLineEdit::textChanged, this, [this](const QString &path) {
+        m_idFileEdit->setToolTip(u"The file the miner id is read from and saved to:\n%1"_s.arg(
+            path));
+    });
     connect(m_idFileEdit, &QLineEdit::editingFinished, this, &MainWindow::loadMinerId);
-    m_browseIdButton = new QPushButton(u"Browse\u2026"_s, group);
+    m_browseIdButton = new QPushButton(u"&Browse\u2026"_s, group);
     m_browseIdButton->setObjectName(u"browseIdFileButton"_s);
+    m_browseIdButton->setToolTip(u"Choose the id file"_s);
+    m_browseIdButton->setAccessibleName(u"Browse for the id file"_s);
     connect(m_browseIdButton, &QPushButton::clicked, this, &MainWindow::chooseIdFile);
     auto *idFileRow = new QHBoxLayout;
     idFileRow->addWidget(m_idFileEdit, 1);
@@ -268,6 +284,7 @@ QWidget *MainWindow::createMinerGroup()
     m_threadsSpin->setRange(1, Validate::MaxThreads);
     m_threadsSpin->setToolTip(u"Proof-search threads (this machine has %1 cores)"_s.arg(
         QThread::idealThreadCount()));
+    m_threadsSpin->setAccessibleName(u"Threads"_s);
 
     m_engineCombo = new QComboBox(group);
     m_engineCombo->setObjectName(u"engineCombo"_s);
@@ -275,16 +292,19 @@ QWidget *MainWindow::createMinerGroup()
     for (const SearchEngine *engine : Engines::available())
         m_engineCombo->addItem(engine->name(), engine->name());
     m_engineCombo->setToolTip(u"The proof-search engine; auto picks the fastest here"_s);
+    m_engineCombo->setAccessibleName(u"Engine"_s);
+    auto *engineLabel = new QLabel(u"E&ngine:"_s, group);
+    engineLabel->setBuddy(m_engineCombo);
     auto *threadsRow = new QHBoxLayout;
     threadsRow->addWidget(m_threadsSpin);
     threadsRow->addSpacing(12);
-    threadsRow->addWidget(new QLabel(u"Engine:"_s, group));
+    threadsRow->addWidget(engineLabel);
     threadsRow->addWidget(m_engineCombo, 1);
 
     auto *form = new QFormLayout(group);
     form->addRow(u"Node &URL:"_s, m_urlEdit);
     form->addRow(u"Miner &id:"_s, m_idEdit);
-    form->addRow(u"Id &file:"_s, idFileRow);
+    form->addRow(u"Id fil&e:"_s, idFileRow);
     form->addRow(u"&Threads:"_s, threadsRow);
     for (QWidget *field : {static_cast<QWidget *>(m_urlEdit), static_cast<QWidget *>(m_idEdit),
                            static_cast<QWidget *>(m_idFileEdit),
@@ -307,6 +327,7 @@ QWidget *MainWindow::createServerGroup()
     m_serverCheck = new QCheckBox(u"&Run a local chain server"_s, group);
     m_serverCheck->setObjectName(u"localServerCheck"_s);
     m_serverCheck->setToolTip(u"Run the chain server inside this window and mine on it"_s);
+    m_serverCheck->setAccessibleName(u"Run a local chain server"_s);
     connect(m_serverCheck, &QCheckBox::toggled, this,
             [this](bool on) { setLocalServerEnabled(on); });
 
@@ -314,12 +335,15 @@ QWidget *MainWindow::createServerGroup()
     m_portSpin->setObjectName(u"localServerPortSpin"_s);
     m_portSpin->setRange(0, 65535);
     m_portSpin->setSpecialValueText(u"any free"_s);
-    m_portSpin->setToolTip(u"The port it listens on, on 127.0.0.1 (this machine only)"_s);
+    m_portSpin->setToolTip(u"The port it listens on, on 127.0.0.1 (this machine only); "
+                           "when it is taken, any free one"_s);
+    m_portSpin->setAccessibleName(u"Local server port"_s);
 
     m_difficultySpin = new QSpinBox(group);
     m_difficultySpin->setObjectName(u"localServerDifficultySpin"_s);
     m_difficultySpin->setRange(1, MaxDifficultyInForm);
     m_difficultySpin->setToolTip(u"Leading zero hex digits a proof needs (6 is the classic)"_s);
+    m_difficultySpin->setAccessibleName(u"Local server difficulty"_s);
 
     m_serverStateLabel = new QLabel(group);
     m_serverStateLabel->setObjectName(u"localServerStateLabel"_s);
@@ -327,6 +351,7 @@ QWidget *MainWindow::createServerGroup()
     m_serverStateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_serverStateLabel->setWordWrap(true);
     m_serverStateLabel->setAccessibleName(u"Local chain server state"_s);
+    m_serverStateLabel->setToolTip(u"Where the local chain server listens, and its chain"_s);
 
     auto *row = new QHBoxLayout;
     auto *portLabel = new QLabel(u"&Port:"_s, group);
@@ -344,6 +369,7 @@ QWidget *MainWindow::createServerGroup()
     m_useLocalButton->setObjectName(u"useLocalServerButton"_s);
     m_useLocalButton->setToolTip(u"The node does not answer: run the chain server inside this "
                                  "window and mine on it"_s);
+    m_useLocalButton->setAccessibleName(u"Mine on the local server instead"_s);
     m_useLocalButton->setVisible(false);
     connect(m_useLocalButton, &QPushButton::clicked, this,
             [this] { setLocalServerEnabled(true); });
@@ -371,6 +397,8 @@ QWidget *MainWindow::createStatsGroup()
     m_elapsedLabel->setToolTip(u"Time spent on the current search"_s);
     m_workLabel = figureLabel(u"workLabel"_s, 0, false, group);
     m_workLabel->setWordWrap(true);
+    m_workLabel->setAccessibleName(u"Current search"_s);
+    m_workLabel->setToolTip(u"What the miner searches, found or awaits"_s);
     m_acceptedLabel = figureLabel(u"acceptedCount"_s, 2, true, group);
     m_staleLabel = figureLabel(u"staleCount"_s, 2, true, group);
     m_rejectedLabel = figureLabel(u"rejectedCount"_s, 2, true, group);
@@ -380,6 +408,10 @@ QWidget *MainWindow::createStatsGroup()
         label->setPalette(palette);
     };
     m_coinsLabel->setAccessibleName(u"Coins earned"_s);
+    m_coinsLabel->setToolTip(u"Coins paid to your id for the blocks accepted this session"_s);
+    m_acceptedLabel->setToolTip(u"Proofs the server accepted: blocks forged by you"_s);
+    m_staleLabel->setToolTip(u"Proofs someone else was first with"_s);
+    m_rejectedLabel->setToolTip(u"Proofs the server refused"_s);
     m_hashRateLabel->setAccessibleName(u"Hash rate"_s);
     m_averagesLabel->setAccessibleName(u"Average hash rates"_s);
     m_elapsedLabel->setAccessibleName(u"Elapsed time of the current search"_s);
@@ -479,6 +511,11 @@ void MainWindow::createActions()
     connect(m_serverAction, &QAction::toggled, this,
             [this](bool on) { setLocalServerEnabled(on); });
 
+    m_saveLogAction = new QAction(u"&Save the log\u2026"_s, this);
+    m_saveLogAction->setObjectName(u"saveLogAction"_s);
+    m_saveLogAction->setShortcut(QKeySequence::Save);
+    connect(m_saveLogAction, &QAction::triggered, this, &MainWindow::chooseLogFile);
+
     m_quitAction = new QAction(u"&Quit"_s, this);
     m_quitAction->setObjectName(u"quitAction"_s);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -504,6 +541,9 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(u"&File"_s);
+    file->setObjectName(u"fileMenu"_s);
+    file->addAction(m_saveLogAction);
+    file->addSeparator();
     file->addAction(m_quitAction);
     QMenu *mining = menuBar()->addMenu(u"&Mining"_s);
     mining->addAction(m_startAction);
@@ -802,6 +842,7 @@ void MainWindow::updateControls(bool mining)
         return;
     m_shownMining = mining;
     m_startButton->setText(mining ? StopText : StartText);
+    m_startButton->setAccessibleName(mining ? StopText : StartText);
     m_startButton->setToolTip(
         u"%1 (Ctrl+Return or F5)"_s.arg(mining ? u"Stop mining"_s : u"Start mining"_s));
     m_startAction->setText(mining ? u"&Stop Mining"_s : u"&Start Mining"_s);

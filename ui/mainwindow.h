@@ -122,6 +122,7 @@ private:
 
     QAction *m_startAction = nullptr;
     QAction *m_serverAction = nullptr;
+    QAction *m_saveLogAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_aboutAction = nullptr;
     QSystemTrayIcon *m_tray = nullptr;           // only when a tray exists

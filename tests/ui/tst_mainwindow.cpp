@@ -12,6 +12,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
+#include <QGroupBox>
+#include <QImage>
+#include <QMap>
+#include <QMenu>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
@@ -118,6 +122,7 @@ private slots:
     void unreachableNodeOffersTheLocalServer();
     void remembersSettingsAndId();
     void fitsTheScreen();
+    void keyboardAndScreenReaders();
     void minesOnEmbeddedServer();
     void serverActionMovesMinerOntoIt();
     void shortcutStartsAndStops();
@@ -430,6 +435,112 @@ void TestMainWindow::fitsTheScreen()
     }
     if (!qEnvironmentVariableIsEmpty("BLOCKFORGE_GRAB"))
         m_window->grab().save(qEnvironmentVariable("BLOCKFORGE_GRAB"));
+}
+
+namespace
+{
+// The mnemonic letter of a text ("&File" -> 'f'), or a null QChar.
+QChar mnemonic(const QString &text)
+{
+    for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] != u'&')
+            continue;
+        if (text[i + 1] != u'&')
+            return text[i + 1].toLower();
+        ++i;   // "&&" is a literal ampersand
+    }
+    return {};
+}
+}
+
+void TestMainWindow::keyboardAndScreenReaders()
+{
+    createWindow();
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+
+    // Mnemonics: the menu bar's and the window's (labels with a buddy, buttons, check
+    // boxes, group boxes) are one scope, each menu's items another; no letter twice.
+    QMap<QChar, QStringList> window;
+    for (QAction *menu : m_window->menuBar()->actions()) {
+        window[mnemonic(menu->text())] << menu->text();
+        QMap<QChar, QStringList> items;
+        for (QAction *item : menu->menu()->actions())
+            if (!item->isSeparator())
+                items[mnemonic(item->text())] << item->text();
+        items.remove(QChar());
+        for (auto it = items.cbegin(); it != items.cend(); ++it)
+            QVERIFY2(it->size() == 1, qPrintable(it->join(u", "_s)));
+    }
+    for (QWidget *widget : m_window->findChildren<QWidget *>()) {
+        QString text;
+        if (auto *label = qobject_cast<QLabel *>(widget); label && label->buddy())
+            text = label->text();
+        else if (auto *button = qobject_cast<QAbstractButton *>(widget))
+            text = button->text();
+        else if (auto *group = qobject_cast<QGroupBox *>(widget))
+            text = group->title();
+        if (const QChar letter = mnemonic(text); !letter.isNull())
+            window[letter] << text;
+    }
+    QVERIFY(window.contains(u'f'));
+    for (auto it = window.cbegin(); it != window.cend(); ++it)
+        QVERIFY2(it->size() == 1, qPrintable(u"Alt+%1: %2"_s.arg(it.key(), it->join(u", "_s))));
+
+    // Alt+F opens the File menu; Alt+E goes to the id file, Alt+N to the engine.
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::AltModifier);
+    auto *fileMenu = m_window->findChild<QMenu *>(u"fileMenu"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::activePopupWidget(), fileMenu, WaitMs);
+    fileMenu->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!QApplication::activePopupWidget(), WaitMs);
+    QTest::keyClick(m_window.get(), Qt::Key_E, Qt::AltModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::focusWidget(), child<QWidget>(u"idFileEdit"_s),
+                              WaitMs);
+    QTest::keyClick(m_window.get(), Qt::Key_N, Qt::AltModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::focusWidget(), child<QWidget>(u"engineCombo"_s),
+                              WaitMs);
+
+    // A focus ring on Start that can be seen: at least a 2 px frame of the highlight
+    // colour all round, which is not there without the focus.
+    auto *start = child<QPushButton>(u"startStopButton"_s);
+    const QColor highlight = start->palette().color(QPalette::Active, QPalette::Highlight);
+    auto ringPixels = [&] {
+        const QImage image = start->grab().toImage().scaled(start->size());
+        int count = 0;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                count += image.pixelColor(x, y).rgb() == highlight.rgb() ? 1 : 0;
+        return count;
+    };
+    child<QWidget>(u"nodeUrlEdit"_s)->setFocus();
+    QTRY_VERIFY_WITH_TIMEOUT(!start->hasFocus(), WaitMs);
+    const int unfocused = ringPixels();
+    start->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY_WITH_TIMEOUT(start->hasFocus(), WaitMs);
+    const int focused = ringPixels();
+    qInfo("highlight pixels on Start: %d with the focus, %d without", focused, unfocused);
+    QVERIFY2(focused - unfocused >= 2 * 2 * (start->width() + start->height()),
+             qPrintable(u"%1 vs %2"_s.arg(focused).arg(unfocused)));
+
+    // Every figure and control of the Mining view and the status bar has a tooltip
+    // and a name for screen readers.
+    QList<QWidget *> described = child<QWidget>(u"miningView"_s)->findChildren<QWidget *>();
+    described += m_window->statusBar()->findChildren<QWidget *>();
+    int checked = 0;
+    for (QWidget *widget : std::as_const(described)) {
+        const bool figure = qobject_cast<QLabel *>(widget) && !widget->objectName().isEmpty();
+        const bool control = qobject_cast<QAbstractButton *>(widget)
+            || qobject_cast<QLineEdit *>(widget) || qobject_cast<QAbstractSpinBox *>(widget)
+            || qobject_cast<QComboBox *>(widget) || qobject_cast<QPlainTextEdit *>(widget);
+        if ((!figure && !control) || widget->objectName().startsWith(u"qt_"_s))
+            continue;
+        ++checked;
+        const QString what = u"%1 %2 (%3)"_s.arg(QString::fromLatin1(
+            widget->metaObject()->className()), widget->objectName(), widget->accessibleName());
+        QVERIFY2(!widget->toolTip().isEmpty(), qPrintable(what + u": no tooltip"_s));
+        QVERIFY2(!widget->accessibleName().isEmpty(), qPrintable(what + u": no accessible name"_s));
+    }
+    QVERIFY2(checked >= 30, qPrintable(QString::number(checked)));
 }
 
 void TestMainWindow::remembersSettingsAndId()
