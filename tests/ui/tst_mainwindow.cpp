@@ -120,6 +120,7 @@ private slots:
     void opensWithAllParts();
     void firstRunMinesOnTheLocalServer();
     void unreachableNodeOffersTheLocalServer();
+    void workingDirectoryIdIsTakenOver();
     void remembersSettingsAndId();
     void fitsTheScreen();
     void keyboardAndScreenReaders();
@@ -329,6 +330,33 @@ void TestMainWindow::firstRunMinesOnTheLocalServer()
     const Settings saved(m_settings->fileName());
     QVERIFY(!saved.hasServerUrl());
     QVERIFY(saved.serverEnabled());
+}
+
+void TestMainWindow::workingDirectoryIdIsTakenOver()
+{
+    // A my_id.txt where the window was started (the terminal miner's, or the old
+    // window's default), and no id file yet.
+    const QString before = QDir::currentPath();
+    auto restore = qScopeGuard([&] { QDir::setCurrent(before); });
+    QVERIFY(QDir().mkpath(m_dir->filePath(u"cwd"_s)));
+    QVERIFY(QDir::setCurrent(m_dir->filePath(u"cwd"_s)));
+    QFile legacy(m_dir->filePath(u"cwd/my_id.txt"_s));
+    QVERIFY(legacy.open(QIODevice::WriteOnly));
+    legacy.write(" kathy\n");
+    legacy.close();
+    m_settings->setServerDifficulty(2);
+    createWindow();
+    QCOMPARE(child<QLineEdit>(u"minerIdEdit"_s)->text(), u"kathy"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"Miner id \"kathy\" read from "_s), WaitMs);
+
+    // Start saves it to the window's own id file; the old one is left as it was.
+    enableLocalServer(2);
+    clickStartStop();
+    QVERIFY(m_window->isMining());
+    clickStartStop();
+    QCOMPARE(MinerId::read(m_settings->idFile()).valueOr(QString()), u"kathy"_s);
+    QVERIFY(legacy.open(QIODevice::ReadOnly));
+    QCOMPARE(legacy.readAll(), QByteArray(" kathy\n"));
 }
 
 void TestMainWindow::unreachableNodeOffersTheLocalServer()
