@@ -55,6 +55,9 @@ int runGui(QApplication &app, const Options &options)
     switch (instance.claim(&message)) {
     case SingleInstance::Role::Primary:
         break;
+    case SingleInstance::Role::Unguarded:
+        std::fprintf(stderr, "blockforge: warning: %s\n", qUtf8Printable(message));
+        break;
     case SingleInstance::Role::Secondary:
         std::fprintf(stderr, "blockforge: %s\n", qUtf8Printable(message));
         return 0;

@@ -54,11 +54,12 @@ SingleInstance::Role SingleInstance::claim(QString *message)
         return Role::Primary;
     }
     if (m_lock->error() != QLockFile::LockFailedError) {
-        *message = u"cannot create the lock file %1 (%2)"_s.arg(
-            QDir::toNativeSeparators(m_lock->fileName()),
-            m_lock->error() == QLockFile::PermissionError ? u"permission denied"_s
-                                                           : u"unknown error"_s);
-        return Role::Failed;
+        *message = u"cannot create the lock file %1 (%2): running without the one-window "
+                   "check"_s.arg(QDir::toNativeSeparators(m_lock->fileName()),
+                                 m_lock->error() == QLockFile::PermissionError
+                                     ? u"permission denied"_s
+                                     : u"unknown error"_s);
+        return Role::Unguarded;
     }
     qint64 pid = 0;
     QString host;

@@ -19,7 +19,7 @@ class SingleInstance final : public QObject
     Q_DISABLE_COPY_MOVE(SingleInstance)
 
 public:
-    enum class Role { Primary, Secondary, Failed };
+    enum class Role { Primary, Secondary, Unguarded, Failed };
 
     // lockPath: the lock file (next to the settings file); the socket's name is
     // derived from it.
@@ -27,9 +27,10 @@ public:
     ~SingleInstance() override;
 
     // Primary: this process is the one (it holds the lock and listens). Secondary:
-    // another one runs and was asked to show its window. Failed: the lock cannot be
-    // taken or the other one does not answer. message says what happened, for the
-    // terminal, in the last two cases. Blocks for at most a few seconds, and only
+    // another one runs and was asked to show its window. Unguarded: the lock file
+    // cannot be created (a read-only or broken config folder): run, without the check.
+    // Failed: another one holds the lock but does not answer. message says what
+    // happened, for the terminal, in the last three cases. Blocks for at most a few seconds, and only
     // before any window exists.
     Role claim(QString *message);
 

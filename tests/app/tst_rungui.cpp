@@ -27,6 +27,7 @@ private slots:
     void noDisplayExits1();
     void optionsOverrideSettings();
     void secondLaunchRaisesTheFirst();
+    void brokenConfigFolderStillOpensTheWindow();
 
 private:
     QProcessEnvironment environment(bool display) const;
@@ -201,6 +202,27 @@ void TestRunGui::secondLaunchRaisesTheFirst()
     next.terminate();
     QVERIFY(next.waitForFinished(WaitMs));
     QCOMPARE(next.exitCode(), 0);
+}
+
+void TestRunGui::brokenConfigFolderStillOpensTheWindow()
+{
+    // The config folder is a file: no lock can be made there, the window opens anyway.
+    QFile blocker(m_dir->filePath(u"config"_s));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    QProcess process;
+    process.setProcessEnvironment(environment(true));
+    process.setWorkingDirectory(m_dir->path());
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{});
+    QVERIFY(process.waitForStarted(WaitMs));
+    QByteArray errors;
+    QTRY_VERIFY_WITH_TIMEOUT((errors += process.readAllStandardError()).contains("Listening on"),
+                             WaitMs);
+    QVERIFY2(errors.contains("blockforge: warning: cannot create the lock file "), errors.constData());
+    QVERIFY(errors.contains("running without the one-window check"));
+    process.terminate();
+    QVERIFY(process.waitForFinished(WaitMs));
+    QCOMPARE(process.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestRunGui)
