@@ -12,6 +12,7 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QThread>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 
@@ -21,6 +22,7 @@ Q_LOGGING_CATEGORY(lcInstance, "blockforge.ui")
 
 constexpr int AnswerWaitMs = 5000;   // the first instance may still be starting
 constexpr int RetryPauseMs = 100;
+constexpr int RequestWaitMs = 3000;   // for a connected launch to say what it wants
 const QByteArray ShowRequest = "show\n";
 const QByteArray ShownAnswer = "shown\n";
 }
@@ -99,6 +101,8 @@ void SingleInstance::serveConnection()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection()) {
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        // A peer that says nothing is not a launch of ours: it does not stay.
+        QTimer::singleShot(RequestWaitMs, socket, [socket] { socket->abort(); });
         connect(socket, &QLocalSocket::readyRead, socket, [this, socket] {
             if (!socket->canReadLine()) {
                 if (socket->bytesAvailable() > 64)

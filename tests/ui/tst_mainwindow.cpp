@@ -27,6 +27,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QScopeGuard>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -489,9 +490,11 @@ void TestMainWindow::keyboardAndScreenReaders()
 
     // Mnemonics: the menu bar's and the window's (labels with a buddy, buttons, check
     // boxes, group boxes) are one scope, each menu's items another; no letter twice.
-    QMap<QChar, QStringList> window;
+    // A page of a tab widget is a scope of its own (with the menu bar): the others
+    // are hidden while it shows.
+    QMap<QChar, QStringList> menuBar;
     for (QAction *menu : m_window->menuBar()->actions()) {
-        window[mnemonic(menu->text())] << menu->text();
+        menuBar[mnemonic(menu->text())] << menu->text();
         QMap<QChar, QStringList> items;
         for (QAction *item : menu->menu()->actions())
             if (!item->isSeparator())
@@ -500,6 +503,9 @@ void TestMainWindow::keyboardAndScreenReaders()
         for (auto it = items.cbegin(); it != items.cend(); ++it)
             QVERIFY2(it->size() == 1, qPrintable(it->join(u", "_s)));
     }
+    QVERIFY(menuBar.contains(u'f'));
+    QMap<const QWidget *, QMap<QChar, QStringList>> scopes;
+    scopes[nullptr] = menuBar;
     for (QWidget *widget : m_window->findChildren<QWidget *>()) {
         QString text;
         if (auto *label = qobject_cast<QLabel *>(widget); label && label->buddy())
@@ -508,12 +514,24 @@ void TestMainWindow::keyboardAndScreenReaders()
             text = button->text();
         else if (auto *group = qobject_cast<QGroupBox *>(widget))
             text = group->title();
-        if (const QChar letter = mnemonic(text); !letter.isNull())
-            window[letter] << text;
+        const QChar letter = mnemonic(text);
+        if (letter.isNull())
+            continue;
+        const QWidget *page = nullptr;
+        for (const QWidget *w = widget; w && !page; w = w->parentWidget()) {
+            const QWidget *stack = w->parentWidget();
+            if (stack && qobject_cast<const QTabWidget *>(stack->parentWidget()))
+                page = w;
+        }
+        if (!scopes.contains(page))
+            scopes[page] = menuBar;
+        scopes[page][letter] << text;
     }
-    QVERIFY(window.contains(u'f'));
-    for (auto it = window.cbegin(); it != window.cend(); ++it)
-        QVERIFY2(it->size() == 1, qPrintable(u"Alt+%1: %2"_s.arg(it.key(), it->join(u", "_s))));
+    for (const auto &scope : std::as_const(scopes)) {
+        for (auto it = scope.cbegin(); it != scope.cend(); ++it)
+            QVERIFY2(it->size() == 1,
+                     qPrintable(u"Alt+%1: %2"_s.arg(it.key(), it->join(u", "_s))));
+    }
 
     // Alt+F opens the File menu; Alt+E goes to the id file, Alt+N to the engine.
     QTest::keyClick(m_window.get(), Qt::Key_F, Qt::AltModifier);
