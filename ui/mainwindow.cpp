@@ -224,8 +224,13 @@ void MainWindow::arrangeColumns()
         + m_miningView->verticalScrollBar()->sizeHint().width();
     const auto direction = m_miningView->width() >= needed ? QBoxLayout::LeftToRight
                                                            : QBoxLayout::TopToBottom;
-    if (m_columns->direction() != direction)
-        m_columns->setDirection(direction);
+    if (m_columns->direction() == direction)
+        return;
+    m_columns->setDirection(direction);
+    // In one column the big button comes first, where a small screen shows it.
+    auto *left = static_cast<QBoxLayout *>(m_leftColumn->layout());
+    left->removeWidget(m_startButton);
+    left->insertWidget(direction == QBoxLayout::TopToBottom ? 0 : 2, m_startButton);
 }
 
 void MainWindow::keepWrappedTextWhole(QLabel *label)
@@ -701,6 +706,8 @@ void MainWindow::loadMinerId()
     QString account = qEnvironmentVariable("USER").trimmed();
     if (account.isEmpty())
         account = qEnvironmentVariable("LOGNAME").trimmed();
+    if (account.isEmpty())
+        account = QDir::home().dirName();   // e.g. started without a login environment
     if (account.isEmpty())
         return;
     m_idEdit->setText(account);
