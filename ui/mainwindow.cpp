@@ -30,6 +30,7 @@
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QThread>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -568,7 +569,22 @@ void MainWindow::createStatusBar()
     m_serverStatusLabel->setObjectName(u"serverStatusLabel"_s);
     m_serverStatusLabel->setAccessibleName(u"Local chain server status"_s);
     m_serverStatusLabel->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    // A note (the last error, a file saved) takes the miner's place for a while: a
+    // widget of the bar's own layout, never text painted over another's.
+    m_noteLabel = new ElidedLabel(this);
+    m_noteLabel->setObjectName(u"statusNoteLabel"_s);
+    m_noteLabel->setAccessibleName(u"Last problem or event"_s);
+    m_noteLabel->setToolTip(u"The last problem or event"_s);
+    m_noteLabel->hide();
+    m_noteTimer = new QTimer(this);
+    m_noteTimer->setSingleShot(true);
+    m_noteTimer->setInterval(StatusMessageMs);
+    connect(m_noteTimer, &QTimer::timeout, this, [this] {
+        m_noteLabel->hide();
+        m_minerStatusLabel->show();
+    });
     statusBar()->addWidget(m_minerStatusLabel, 1);
+    statusBar()->addWidget(m_noteLabel, 1);
     statusBar()->addPermanentWidget(m_serverStatusLabel);
 }
 
@@ -727,8 +743,7 @@ void MainWindow::chooseLogFile()
         if (const Result<void> saved = m_log->saveTo(path); !saved)
             showError(saved.errorMessage());
         else
-            statusBar()->showMessage(u"Log saved to %1"_s.arg(QDir::toNativeSeparators(path)),
-                                     StatusMessageMs);
+            showNote(u"Log saved to %1"_s.arg(QDir::toNativeSeparators(path)));
     });
     dialog->open();
 }
@@ -835,7 +850,15 @@ void MainWindow::showLogEntry(const LogEntry &entry)
         return;
     m_log->addEntry(entry);
     if (entry.kind == LogEntry::Kind::Error)
-        statusBar()->showMessage(entry.text, StatusMessageMs);
+        showNote(entry.text);
+}
+
+void MainWindow::showNote(const QString &text)
+{
+    setTextAndTip(m_noteLabel, text);
+    m_minerStatusLabel->hide();
+    m_noteLabel->show();
+    m_noteTimer->start();
 }
 
 void MainWindow::showError(const QString &message)

@@ -18,6 +18,7 @@ class QPushButton;
 class QScrollArea;
 class QSpinBox;
 class QSystemTrayIcon;
+class QTimer;
 class ElidedLabel;
 class LastBlockView;
 class MiningModel;
@@ -78,6 +79,7 @@ private:
     void chooseLogFile();
     void showLogEntry(const LogEntry &entry);
     void showError(const QString &message);
+    void showNote(const QString &text);   // in the status bar, for a while
     void updateControls(bool mining);
 
     Settings &m_settings;
@@ -119,6 +121,8 @@ private:
     QPushButton *m_saveLogButton = nullptr;
     ElidedLabel *m_minerStatusLabel = nullptr;
     ElidedLabel *m_serverStatusLabel = nullptr;
+    ElidedLabel *m_noteLabel = nullptr;          // instead of the miner's, for a while
+    QTimer *m_noteTimer = nullptr;
 
     QAction *m_startAction = nullptr;
     QAction *m_serverAction = nullptr;

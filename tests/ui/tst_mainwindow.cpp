@@ -125,6 +125,7 @@ private slots:
     void remembersSettingsAndId();
     void fitsTheScreen();
     void keyboardAndScreenReaders();
+    void startupErrorDoesNotOverlapTheStatus();
     void minesOnEmbeddedServer();
     void serverActionMovesMinerOntoIt();
     void shortcutStartsAndStops();
@@ -483,6 +484,36 @@ QChar mnemonic(const QString &text)
     }
     return {};
 }
+}
+
+void TestMainWindow::startupErrorDoesNotOverlapTheStatus()
+{
+    // The local server fails while the window is built (its database is a file's
+    // child): the error shows in the status bar instead of the miner's state, not
+    // painted over it or the server's label.
+    QFile blocker(m_dir->filePath(u"file"_s));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    m_settings->setServerDatabasePath(m_dir->filePath(u"file/chain.db"_s));
+    m_settings->setServerEnabled(true);
+    createWindow();
+    auto *note = child<QLabel>(u"statusNoteLabel"_s);
+    auto *miner = child<QLabel>(u"minerStatusLabel"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(note->isVisible(), WaitMs);
+    QVERIFY(note->text().startsWith(u"Cannot start the local chain server"_s));
+    QVERIFY(!miner->isVisible());
+    QList<QWidget *> shown;
+    for (QWidget *widget : m_window->statusBar()->findChildren<QWidget *>(
+             Qt::FindDirectChildrenOnly))
+        if (widget->isVisible() && qobject_cast<QLabel *>(widget))
+            shown << widget;
+    QCOMPARE(shown.size(), 2);
+    QVERIFY(!shown[0]->geometry().intersects(shown[1]->geometry()));
+    for (QWidget *widget : std::as_const(shown))
+        QVERIFY(m_window->statusBar()->rect().contains(widget->geometry()));
+    // The miner's state comes back after a while.
+    QTRY_VERIFY_WITH_TIMEOUT(miner->isVisible() && !note->isVisible(), WaitMs);
+    QCOMPARE(miner->text(), u"Stopped"_s);
 }
 
 void TestMainWindow::keyboardAndScreenReaders()
