@@ -30,8 +30,8 @@ public:
     // another one runs and was asked to show its window. Unguarded: the lock file
     // cannot be created (a read-only or broken config folder): run, without the check.
     // Failed: another one holds the lock but does not answer. message says what
-    // happened, for the terminal, in the last three cases. Blocks for at most a few seconds, and only
-    // before any window exists.
+    // happened, for the terminal, in the last three cases. Blocks for at most a few
+    // seconds, and only before any window exists.
     Role claim(QString *message);
 
 signals:

@@ -218,7 +218,8 @@ void TestRunGui::brokenConfigFolderStillOpensTheWindow()
     QByteArray errors;
     QTRY_VERIFY_WITH_TIMEOUT((errors += process.readAllStandardError()).contains("Listening on"),
                              WaitMs);
-    QVERIFY2(errors.contains("blockforge: warning: cannot create the lock file "), errors.constData());
+    QVERIFY2(errors.contains("blockforge: warning: cannot create the lock file "),
+             errors.constData());
     QVERIFY(errors.contains("running without the one-window check"));
     process.terminate();
     QVERIFY(process.waitForFinished(WaitMs));
