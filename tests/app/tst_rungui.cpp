@@ -1,4 +1,7 @@
+#include <csignal>
 #include <memory>
+
+#include <sys/types.h>
 
 #include <QFile>
 #include <QProcess>
@@ -28,6 +31,7 @@ private slots:
     void optionsOverrideSettings();
     void secondLaunchRaisesTheFirst();
     void brokenConfigFolderStillOpensTheWindow();
+    void frozenFirstWindowIsReported();
 
 private:
     QProcessEnvironment environment(bool display) const;
@@ -224,6 +228,39 @@ void TestRunGui::brokenConfigFolderStillOpensTheWindow()
     process.terminate();
     QVERIFY(process.waitForFinished(WaitMs));
     QCOMPARE(process.exitCode(), 0);
+}
+
+void TestRunGui::frozenFirstWindowIsReported()
+{
+    // The first window is stopped (SIGSTOP): a second launch waits a few seconds for
+    // its answer, then says so and exits 1, opening nothing.
+    QProcess first;
+    first.setProcessEnvironment(environment(true));
+    first.setWorkingDirectory(m_dir->path());
+    first.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{});
+    QVERIFY(first.waitForStarted(WaitMs));
+    auto stopFirst = qScopeGuard([&] {
+        ::kill(static_cast<pid_t>(first.processId()), SIGCONT);
+        first.kill();
+        first.waitForFinished(WaitMs);
+    });
+    QByteArray firstErrors;
+    QTRY_VERIFY_WITH_TIMEOUT((firstErrors += first.readAllStandardError()).contains("Listening on"),
+                             WaitMs);
+    QCOMPARE(::kill(static_cast<pid_t>(first.processId()), SIGSTOP), 0);
+
+    QProcess second;
+    second.setProcessEnvironment(environment(true));
+    second.setWorkingDirectory(m_dir->path());
+    second.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{});
+    QVERIFY(second.waitForFinished(WaitMs));
+    const QByteArray errors = second.readAllStandardError();
+    QCOMPARE(second.exitCode(), 1);
+    const QByteArray expected = "blockforge: already running (process "
+        + QByteArray::number(first.processId()) + ", lock ";
+    QVERIFY2(errors.contains(expected), errors.constData());
+    QVERIFY(errors.contains("but does not answer"));
+    QVERIFY2(!errors.contains("Listening on"), errors.constData());
 }
 
 QTEST_GUILESS_MAIN(TestRunGui)
