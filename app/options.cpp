@@ -36,8 +36,10 @@ Options::Options()
     , difficulty{u"difficulty"_s,
                  u"[--server] Leading zero hex digits a proof needs (default 6)."_s, u"n"_s}
     , database{u"db"_s,
-               u"[--server] SQLite chain database (default: chain.db in the app data folder)."_s,
-               u"path"_s}
+               u"[--server] Chain database: a SQLite file (default: chain.db in the app data"
+               " folder), or postgresql://user:password@host:port/dbname to share one chain"
+               " among several servers."_s,
+               u"path|url"_s}
     , reward{u"reward"_s, u"[--server] Coins paid for each forged block (default 1)."_s, u"coins"_s}
     , verbose{u"verbose"_s,
               u"[--server] Log every request (default: only forged blocks and errors)."_s}
@@ -45,6 +47,11 @@ Options::Options()
              u"[--server] Copy the database (--db) to a file with SQLite's online backup, also"
              " while a server runs on it, and exit."_s,
              u"file"_s}
+    , importFrom{u"import"_s,
+                 u"[--server] Copy the chain of another database (a SQLite file or a"
+                 " postgresql:// URL) into the new, empty database --db, verify it block by"
+                 " block, and exit."_s,
+                 u"path|url"_s}
     , url{u"url"_s,
           u"[--mine] Chain server to mine on (default http://127.0.0.1:5000). Give it again"
           " (or a comma-separated list) for failover nodes, in order of preference."_s,
@@ -64,6 +71,7 @@ Options::Options()
              {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
              {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
              {&reward, Scope::Server},    {&verbose, Scope::Server},    {&backup, Scope::Server},
+             {&importFrom, Scope::Server},
              {&url, Scope::Miner},        {&threads, Scope::Miner},     {&idFile, Scope::Miner},
              {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner},
              {&json, Scope::Miner}}

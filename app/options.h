@@ -64,6 +64,7 @@ struct Options
     QCommandLineOption reward;
     QCommandLineOption verbose;
     QCommandLineOption backup;
+    QCommandLineOption importFrom;
 
     // --mine (and the window's defaults)
     QCommandLineOption url;

@@ -1,12 +1,16 @@
 #include <cstdio>
 
 #include <QApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QIcon>
 #include <QLoggingCategory>
 
 #include "app/mineroptions.h"
 #include "app/options.h"
 #include "app/run.h"
+#include "app/singleinstance.h"
+#include "app/stopsignal.h"
 #include "core/miningmodel.h"
 #include "core/settings.h"
 #include "ui/mainwindow.h"
@@ -42,17 +46,44 @@ int runGui(QApplication &app, const Options &options)
         return 2;
     }
     Settings settings;
+
+    // One window per user: a second launch raises the first and changes nothing
+    // (neither the settings nor the local server's database).
+    SingleInstance instance(
+        QFileInfo(settings.fileName()).absoluteDir().filePath(u"blockforge.lock"_s));
+    QString message;
+    switch (instance.claim(&message)) {
+    case SingleInstance::Role::Primary:
+        break;
+    case SingleInstance::Role::Unguarded:
+        std::fprintf(stderr, "blockforge: warning: %s\n", qUtf8Printable(message));
+        break;
+    case SingleInstance::Role::Secondary:
+        std::fprintf(stderr, "blockforge: %s\n", qUtf8Printable(message));
+        return 0;
+    case SingleInstance::Role::Failed:
+        std::fprintf(stderr, "blockforge: %s\n", qUtf8Printable(message));
+        return 1;
+    }
+
     if (chosen->nodes)
         settings.setServerUrl(*chosen->nodes);
     if (chosen->threads)
         settings.setThreads(*chosen->threads);
     if (chosen->idFile)
-        settings.setIdFile(*chosen->idFile);
+        settings.setIdFile(QFileInfo(*chosen->idFile).absoluteFilePath());
     if (chosen->engine)
         settings.setEngine(*chosen->engine);
 
     MiningModel model;   // workers at low priority: the desktop stays responsive
     MainWindow window(settings, model);
+    QObject::connect(&instance, &SingleInstance::activationRequested, &window, [&window] {
+        window.showNormal();
+        window.raise();
+        window.activateWindow();
+    });
+    // SIGINT/SIGTERM close the window as the user would: the settings are saved.
+    onStopSignal(&window, [&window] { window.close(); });
     window.show();
     return app.exec();
 }

@@ -61,7 +61,7 @@ int runMiner(QCoreApplication &app, const Options &options)
         return badOption(priority.errorMessage());
 
     // The id is checked before anything is sent, and before a thread starts.
-    const Result<QString> id = MinerId::read(chosen->idFile.value_or(Settings::defaultIdFile()));
+    const Result<QString> id = MinerId::read(chosen->idFile.value_or(MinerId::defaultFileName()));
     if (!id) {
         std::fprintf(stderr, "blockforge: %s\n", qUtf8Printable(id.errorMessage()));
         return 1;

@@ -9,12 +9,15 @@
 #include <QHostAddress>
 #include <QLoggingCategory>
 #include <QStandardPaths>
+#include <QUrl>
 
 #include "app/options.h"
 #include "app/run.h"
 #include "app/stopsignal.h"
 #include "core/chainbackup.h"
+#include "core/chainimport.h"
 #include "core/chainserver.h"
+#include "core/chainstore.h"
 #include "core/logging.h"
 
 using namespace Qt::StringLiterals;
@@ -82,10 +85,28 @@ bool readOptions(const Options &options, ChainServer::Config *config, QHostAddre
     if (parser.isSet(options.database)) {
         config->databasePath = parser.value(options.database);
         if (config->databasePath.isEmpty())
-            return badValue("db", config->databasePath, "expected a file path");
+            return badValue("db", config->databasePath, "expected a file path or a URL");
+        if (ChainStore::isDatabaseUrl(config->databasePath)) {
+            const QUrl url(config->databasePath, QUrl::StrictMode);
+            if (!url.isValid() || url.host().isEmpty())   // never echo the password
+                return badValue("db", url.isValid() ? url.toString(QUrl::RemovePassword)
+                                                    : u"postgresql://..."_s,
+                                "expected postgresql://user:password@host:port/dbname");
+        }
     }
-    if (parser.isSet(options.backup) && parser.value(options.backup).isEmpty())
-        return badValue("backup", QString(), "expected a file path");
+    if (parser.isSet(options.backup)) {
+        if (parser.value(options.backup).isEmpty())
+            return badValue("backup", QString(), "expected a file path");
+        if (ChainStore::isDatabaseUrl(config->databasePath))
+            return badValue("backup", parser.value(options.backup),
+                            "--backup copies a SQLite --db; back PostgreSQL up with its own"
+                            " tools (pg_dump, replication)");
+        if (parser.isSet(options.importFrom))
+            return badValue("backup", parser.value(options.backup),
+                            "--backup and --import do not go together");
+    }
+    if (parser.isSet(options.importFrom) && parser.value(options.importFrom).isEmpty())
+        return badValue("import", QString(), "expected a file path or a URL");
     return true;
 }
 
@@ -120,7 +141,7 @@ int runServer(QCoreApplication &app, const Options &options)
             return 1;
         }
         config.databasePath = QDir(folder).filePath(u"chain.db"_s);
-    } else {
+    } else if (!ChainStore::isDatabaseUrl(config.databasePath)) {
         const QString folder = QFileInfo(config.databasePath).absolutePath();
         if (!QDir().mkpath(folder)) {
             qCCritical(lcServer) << "Cannot create the folder" << folder << "for the database";
@@ -137,6 +158,21 @@ int runServer(QCoreApplication &app, const Options &options)
         }
         qCInfo(lcStore).noquote() << u"Backed up %1 blocks of \"%2\" to \"%3\""_s
                                          .arg(blocks).arg(config.databasePath, target);
+        return 0;
+    }
+    if (options.parser.isSet(options.importFrom)) {
+        const QString source = options.parser.value(options.importFrom);
+        ChainImport::Counts counts;
+        QString error;
+        if (!ChainImport::run(source, config.databasePath, &counts, &error)) {
+            qCCritical(lcStore).noquote() << error;
+            return 1;
+        }
+        qCInfo(lcStore).noquote()
+            << u"Imported and verified %1 blocks and %2 pending transactions from \"%3\" into"
+               " \"%4\""_s.arg(counts.blocks).arg(counts.pending)
+                   .arg(ChainStore::create(source)->displayName(),
+                        ChainStore::create(config.databasePath)->displayName());
         return 0;
     }
     fitDescriptorLimit(&config);

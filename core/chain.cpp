@@ -168,6 +168,26 @@ Block Chain::forge(std::uint64_t proof, const QString &minerId, std::int64_t rew
     Json transactions = Json::array();
     for (std::size_t i = 0; i < taken; ++i)
         transactions.push_back(m_pending[i]);
+    return forgeWith(std::move(transactions), proof, minerId, reward, timestamp);
+}
+
+Block Chain::forgeFrom(const Json &pending, std::uint64_t proof, const QString &minerId,
+                       std::int64_t reward, double timestamp) const
+{
+    Json transactions = Json::array();
+    qsizetype bytes = 0;
+    for (const Json &transaction : pending) {
+        bytes += transactionBytes(transaction);
+        if (!transactions.empty() && bytes > m_pendingBudget)
+            break;
+        transactions.push_back(transaction);
+    }
+    return forgeWith(std::move(transactions), proof, minerId, reward, timestamp);
+}
+
+Block Chain::forgeWith(Json transactions, std::uint64_t proof, const QString &minerId,
+                       std::int64_t reward, double timestamp) const
+{
     transactions.push_back(transaction(u"0"_s, minerId, reward));
     Block block;
     // isFull() chains are never forged on (the server refuses); the index saturates.
@@ -180,6 +200,11 @@ Block Chain::forge(std::uint64_t proof, const QString &minerId, std::int64_t rew
 }
 
 void Chain::append(Block block)
+{
+    append(std::move(block), m_difficulty);
+}
+
+void Chain::append(Block block, int difficulty)
 {
     const bool isGenesis = m_blocks.empty();
     m_lastBlockString = block.blockString();
@@ -198,7 +223,7 @@ void Chain::append(Block block)
         }
     }
     m_blocks.push_back(std::move(block));
-    m_difficulties.push_back(isGenesis ? 0 : m_difficulty);
+    m_difficulties.push_back(isGenesis ? 0 : difficulty);
 }
 
 QByteArray Chain::toWire() const

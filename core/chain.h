@@ -77,12 +77,21 @@ public:
     // index never overflows.
     Block forge(std::uint64_t proof, const QString &minerId, std::int64_t reward,
                 double timestamp = now()) const;
-    // Appends a block built by forge() and drops the pending transactions it holds.
+    // The same from another list of pending transactions (oldest first): a store shared by
+    // several servers forges from the transactions it claims, not from this chain's copy.
+    Block forgeFrom(const CanonicalJson::Json &pending, std::uint64_t proof,
+                    const QString &minerId, std::int64_t reward, double timestamp = now()) const;
+    // Appends a block built by forge() and drops the pending transactions it holds. The
+    // block's proof was checked at difficulty (by default the chain's).
     void append(Block block);
+    void append(Block block, int difficulty);
 
     QByteArray toWire() const;   // {"chain": [...], "length": n}
 
 private:
+    Block forgeWith(CanonicalJson::Json transactions, std::uint64_t proof, const QString &minerId,
+                    std::int64_t reward, double timestamp) const;
+
     std::vector<Block> m_blocks;
     std::vector<int> m_difficulties;
     CanonicalJson::Json m_pending = CanonicalJson::Json::array();

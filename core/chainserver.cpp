@@ -83,9 +83,17 @@ const char *kindOf(const Json &json)
 ChainServer::ChainServer(const Config &config, QObject *parent)
     : QObject{parent}
     , m_config{config}
-    , m_store{config.databasePath}
+    , m_store{ChainStore::create(config.databasePath).release()}
     , m_chain{config.difficulty}
 {
+    m_store->setParent(this);
+    connect(m_store, &ChainStore::tipChanged, this, [this](qint64 height) {
+        if (height <= m_chain.lastBlock().index())
+            return;
+        QString error;
+        if (!catchUp(&error))
+            qCWarning(lcServer).noquote() << "Cannot follow block" << height << ":" << error;
+    });
 }
 
 ChainServer::~ChainServer()
@@ -103,8 +111,8 @@ bool ChainServer::open(QString *error)
     } else if (m_config.maxBlockBytes <= BlockReserve) {
         m_errorString = u"A block budget of %1 bytes leaves no room for transactions"_s
                             .arg(m_config.maxBlockBytes);
-    } else if (m_store.open(&m_errorString)) {
-        std::optional<Chain> chain = m_store.load(m_config.difficulty, &m_errorString);
+    } else if (m_store->open(&m_errorString)) {
+        std::optional<Chain> chain = m_store->load(m_config.difficulty, &m_errorString);
         if (chain) {
             m_chain = std::move(*chain);
             m_chain.setDifficulty(m_config.difficulty);
@@ -112,7 +120,7 @@ bool ChainServer::open(QString *error)
             refreshAnswers(true);
             return true;
         }
-        m_store.close();
+        m_store->close();
     }
     if (error)
         *error = m_errorString;
@@ -121,7 +129,7 @@ bool ChainServer::open(QString *error)
 
 quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
 {
-    if (!m_store.isOpen()) {
+    if (!m_store->isOpen()) {
         m_errorString = u"Cannot listen before the chain database is open"_s;
         return 0;
     }
@@ -168,9 +176,9 @@ void ChainServer::close()
         m_port = 0;
         qCInfo(lcServer) << "Stopped listening";
     }
-    if (m_store.isOpen()) {
-        m_store.close();
-        qCInfo(lcStore) << "Closed chain database" << m_store.path();
+    if (m_store->isOpen()) {
+        m_store->close();
+        qCInfo(lcStore).noquote() << "Closed chain database" << m_store->displayName();
     }
 }
 
@@ -236,6 +244,36 @@ void ChainServer::refreshAnswers(bool rebuildChain)
         const bool last = i + 1 == blocks.size();
         m_chainBlocks += last ? m_chain.lastBlockString() : blocks[i].blockString();
     }
+}
+
+bool ChainServer::catchUp(QString *error)
+{
+    std::vector<Block> blocks;
+    std::vector<int> difficulties;
+    Json pending;
+    if (!m_store->readSince(m_chain.lastBlock().index(), &blocks, &difficulties, &pending,
+                            error))
+        return false;
+    // Never trust a block because it is in the database: each must follow the one before.
+    std::size_t adopted = 0;
+    for (; adopted < blocks.size(); ++adopted) {
+        QString reason;
+        if (!Chain::verifyLink(m_chain.lastBlock(), blocks[adopted], difficulties[adopted],
+                               &reason)) {
+            if (error)
+                *error = u"block %1 fails verification: %2"_s.arg(blocks[adopted].index())
+                             .arg(reason);
+            break;
+        }
+        m_chain.append(std::move(blocks[adopted]), difficulties[adopted]);
+    }
+    m_chain.setPendingTransactions(std::move(pending));
+    if (adopted == 0)
+        return adopted == blocks.size();
+    refreshAnswers(false);
+    qCDebug(lcServer) << "Followed the chain to block" << m_chain.lastBlock().index();
+    emit tipChanged(m_chain.lastBlock());
+    return adopted == blocks.size();
 }
 
 HttpAnswer ChainServer::lastBlock() const
@@ -377,23 +415,54 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
         return message(u"The chain has reached the largest block index: no block can follow"_s,
                        Status::ServiceUnavailable);
     // One thread runs every handler, so from this check to the commit below no other
-    // submission can run: the first valid proof wins.
+    // submission to this server can run; several servers on one database are decided by
+    // the database: the block is stored only on the tip the proof was checked against.
+    const auto staleAnswer = [](std::int64_t index) {
+        return answer(Json{{"message", u"Stale proof: block %1 was already forged"_s
+                                           .arg(index).toStdString()},
+                           {"stale", true},
+                           {"index", index}},
+                      Status::Conflict);
+    };
     if (!m_chain.isValidProof(proof)) {
         if (const std::optional<std::int64_t> stale = m_chain.staleBlockFor(proof)) {
             m_metrics.countProof(ServerMetrics::Proof::Stale);
-            return answer(Json{{"message", u"Stale proof: block %1 was already forged"_s
-                                               .arg(*stale).toStdString()},
-                               {"stale", true},
-                               {"index", *stale}},
-                          Status::Conflict);
+            return staleAnswer(*stale);
         }
         m_metrics.countProof(ServerMetrics::Proof::Invalid);
         return message(u"Invalid proof"_s, Status::BadRequest);
     }
-    Block block = m_chain.forge(proof, id, m_config.reward);
+    if (!m_store->isAvailable()) {
+        m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
+        return message(u"The chain database is unavailable: try again shortly"_s,
+                       Status::ServiceUnavailable);
+    }
+    const Block previous = m_chain.lastBlock();
+    Block block;
     QString error;
-    if (!m_store.appendBlock(block, m_chain.difficulty(), &error)) {
-        qCWarning(lcServer) << "Cannot store block" << block.index() << ":" << error;
+    const ChainStore::Outcome outcome = m_store->forgeNext(
+        previous, m_chain.difficulty(),
+        [&](const Json &pending) { return m_chain.forgeFrom(pending, proof, id, m_config.reward); },
+        &block, &error);
+    switch (outcome) {
+    case ChainStore::Outcome::Committed:
+        break;
+    case ChainStore::Outcome::Stale: {
+        // Another server won this block: follow it, and answer as for any late proof.
+        QString reason;
+        if (!catchUp(&reason))
+            qCWarning(lcServer).noquote() << "Cannot follow the chain:" << reason;
+        m_metrics.countProof(ServerMetrics::Proof::Stale);
+        return staleAnswer(previous.index() + 1);
+    }
+    case ChainStore::Outcome::Unavailable:
+        qCWarning(lcServer).noquote() << "Cannot store block" << previous.index() + 1 << ":"
+                                      << error;
+        m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
+        return message(u"The chain database is unavailable: try again shortly"_s,
+                       Status::ServiceUnavailable);
+    case ChainStore::Outcome::Failed:
+        qCWarning(lcServer) << "Cannot store block" << previous.index() + 1 << ":" << error;
         m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
         return message(u"Cannot store the block: "_s + error, Status::InternalServerError);
     }
@@ -404,6 +473,7 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
     qCInfo(lcServer).noquote() << "Forged block" << block.index() << "for"
                                << Printable::escaped(id) << "proof" << proof;
     emit blockForged(block);
+    emit tipChanged(m_chain.lastBlock());
     return answer(Json{{"message", "New Block Forged"},
                        {"index", block.index()},
                        {"transactions", block.transactions()},
@@ -449,8 +519,14 @@ HttpAnswer ChainServer::newTransaction(const QByteArray &bytes)
                        " try again once it is forged"_s.arg(m_chain.pendingBytes()).arg(budget),
                        Status::ServiceUnavailable);
     QString error;
-    if (!m_store.addPendingTransaction(transaction, &error)) {
+    if (!m_store->isAvailable())
+        return message(u"The chain database is unavailable: try again shortly"_s,
+                       Status::ServiceUnavailable);
+    if (!m_store->addPendingTransaction(transaction, &error)) {
         qCWarning(lcServer) << "Cannot store a transaction:" << error;
+        if (!m_store->isAvailable())
+            return message(u"The chain database is unavailable: try again shortly"_s,
+                           Status::ServiceUnavailable);
         return message(u"Cannot store the transaction: "_s + error, Status::InternalServerError);
     }
     const std::int64_t index = m_chain.addTransaction(transaction);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <QByteArray>
@@ -26,6 +27,12 @@ struct HttpRequest;
 // first valid proof for a block wins: a handler checks and commits in one go on that one
 // thread. The only wait is that commit (SQLite with synchronous=FULL: one fsync, about a
 // millisecond), since a block is acknowledged only once it is durable.
+//
+// On PostgreSQL (databasePath "postgresql://..."), several servers share one chain: the
+// database decides which proof wins (ChainStore::forgeNext), and each server follows the
+// blocks the others forge (ChainStore::tipChanged), so its /last_block, /chain and stale
+// window move with them. Every change of the tip, forged here or elsewhere, goes through
+// tipChanged().
 class ChainServer final : public QObject
 {
     Q_OBJECT
@@ -45,7 +52,7 @@ public:
 
     struct Config
     {
-        QString databasePath;
+        QString databasePath;   // a SQLite file, or a postgresql:// URL
         int difficulty = Pow::DefaultDifficulty;
         std::int64_t reward = 1;
         // The largest block string a new block may have: pending transactions are taken
@@ -70,6 +77,7 @@ public:
     void close();                // stop listening, close the database
 
     const Chain &chain() const { return m_chain; }
+    const ChainStore &store() const { return *m_store; }
     const Config &config() const { return m_config; }
     const HttpListener *listener() const { return m_listener; }
     const ServerMetrics &metrics() const { return m_metrics; }
@@ -80,7 +88,10 @@ public:
     HttpAnswer newTransaction(const QByteArray &body);
 
 signals:
-    void blockForged(const Block &block);   // after the block is committed
+    void blockForged(const Block &block);   // forged here, after the block is committed
+    // The chain has a new last block, forged here (after blockForged) or by another server
+    // on the same database: the one place a change of tip is announced.
+    void tipChanged(const Block &lastBlock);
     // The path as sent, percent-decoded, with control, C1 and bidi characters escaped
     // (Printable::escaped): safe to print.
     void requestServed(const QString &method, const QString &path, int status,
@@ -90,6 +101,8 @@ private:
     HttpAnswer handle(const HttpRequest &request);
     HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
+    // Adopts the blocks after ours from the store (forged by other servers).
+    bool catchUp(QString *error);
     HttpAnswer lastBlock() const;
     HttpAnswer metricsAnswer() const;
     HttpAnswer judgeProof(const QByteArray &body);
@@ -97,7 +110,7 @@ private:
     HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;
 
     Config m_config;
-    ChainStore m_store;
+    ChainStore *m_store = nullptr;   // child of this: moves to the server's thread with it
     Chain m_chain;
     QByteArray m_lastBlockAnswer;   // serialised once per block
     // Every block's canonical JSON, joined by ", ", appended to per block (never rebuilt

@@ -1,53 +1,89 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <vector>
 
+#include <QObject>
 #include <QString>
 
 #include "core/block.h"
 #include "core/chain.h"
 
-// The chain on disk: one SQLite file (WAL, synchronous=FULL) holding the blocks in
-// their canonical JSON, the difficulty each proof was checked at, and the pending
-// transactions. A write returns only after its transaction committed, so a caller
-// may acknowledge it. One store per file at a time (a lock file, "<path>.lock", held
-// while open); other processes may read it, as a backup does. Used from the thread that
-// opened it only.
-class ChainStore final
+// Where a chain is kept: one interface, two stores. A SQLite file (SqliteChainStore: one
+// server per file) or a PostgreSQL database (PostgresChainStore: several servers on one
+// chain, the database deciding which proof wins). A write returns only after its
+// transaction committed, so a caller may acknowledge it. Used from the thread that opened
+// it only; a shared store reports blocks other servers forged with tipChanged().
+class ChainStore : public QObject
 {
+    Q_OBJECT
     Q_DISABLE_COPY_MOVE(ChainStore)
 
 public:
-    explicit ChainStore(const QString &path);
-    ~ChainStore();
+    // What a forging attempt came to.
+    enum class Outcome {
+        Committed,     // the block is durable: acknowledge it
+        Stale,         // the tip it was checked against moved (another server won): 409
+        Unavailable,   // the database is gone for now (reconnecting): 503
+        Failed,        // anything else: 500
+    };
 
-    // Opens or creates the database file and its tables. A read-only file or folder, or a
-    // file another store holds, is refused with a message saying so.
-    bool open(QString *error);
-    void close();
-    bool isOpen() const { return m_open; }
-    const QString &path() const { return m_path; }
+    // A "postgresql://" or "postgres://" URL picks PostgreSQL; anything else is a SQLite
+    // file path.
+    static bool isDatabaseUrl(const QString &location);
+    static std::unique_ptr<ChainStore> create(const QString &location);
 
-    // Reads and verifies every block and the pending transactions. An empty database
-    // gets a genesis block first. A database that fails verification is refused with
-    // a message saying what is wrong; it is never changed.
-    std::optional<Chain> load(int difficulty, QString *error);
+    ~ChainStore() override = default;
+
+    // Opens or creates the database and its tables; says why not.
+    virtual bool open(QString *error) = 0;
+    virtual void close() = 0;
+    virtual bool isOpen() const = 0;
+    // The path or URL, without a password: safe to print.
+    virtual QString displayName() const = 0;
+    // Whether other servers may write to the same chain (then they also forge).
+    virtual bool isShared() const { return false; }
+    // Whether the database answers now; a shared store reconnects by itself.
+    virtual bool isAvailable() const { return isOpen(); }
+
+    // Reads and verifies every block (links, proofs, the recorded tip) and the pending
+    // transactions. An empty database gets a genesis block first. A database that fails
+    // verification is refused with a message saying what is wrong; it is never changed.
+    virtual std::optional<Chain> load(int difficulty, QString *error) = 0;
+
+    // Forges the block after previous in one transaction: only if previous is still the
+    // stored tip, claiming the oldest pending transactions build() puts in the block (it
+    // gets every stored pending transaction, oldest first). *block is the stored block.
+    using BlockBuilder = std::function<Block(const CanonicalJson::Json &pending)>;
+    virtual Outcome forgeNext(const Block &previous, int difficulty, const BlockBuilder &build,
+                              Block *block, QString *error) = 0;
 
     // Stores block at difficulty and drops the pending transactions it holds (the oldest
     // ones), in one transaction.
-    bool appendBlock(const Block &block, int difficulty, QString *error);
-    bool addPendingTransaction(const CanonicalJson::Json &transaction, QString *error);
+    virtual bool appendBlock(const Block &block, int difficulty, QString *error) = 0;
+    // A failed write or read: isAvailable() says whether the database was gone (503).
+    virtual bool addPendingTransaction(const CanonicalJson::Json &transaction,
+                                       QString *error) = 0;
 
-private:
-    bool openConnection(QString *error);
-    void closeConnection();
-    bool commitBlock(const Block &block, int difficulty, QString *error);
-    bool keepJournal(QString *error);
-    bool exec(const QString &statement, QString *error);
+    // The blocks after height (with the difficulty each was checked at) and every pending
+    // transaction: how a server catches up with blocks forged elsewhere.
+    virtual bool readSince(std::int64_t height, std::vector<Block> *blocks,
+                           std::vector<int> *difficulties, CanonicalJson::Json *pending,
+                           QString *error) = 0;
 
-    QString m_path;
-    QString m_connectionName;
-    int m_lock = -1;   // descriptor of the lock file, flock()ed while open
-    bool m_open = false;
+    // Copies chain (blocks and pending transactions) into this store, which must hold no
+    // block yet, in one transaction.
+    virtual bool importChain(const Chain &chain, QString *error) = 0;
+
+signals:
+    // Some server committed block height (a shared store: also blocks of other servers).
+    void tipChanged(qint64 height);
+    // The database went away or came back.
+    void availabilityChanged(bool available);
+
+protected:
+    ChainStore() = default;
 };

@@ -1,7 +1,9 @@
 #include "core/minerid.h"
 
+#include <QDir>
 #include <QFile>
 #include <QSaveFile>
+#include <QStandardPaths>
 
 using namespace Qt::StringLiterals;
 
@@ -12,6 +14,17 @@ constexpr qint64 MaxIdFileBytes = 64 * 1024;
 
 namespace MinerId
 {
+QString defaultFileName()
+{
+    return u"my_id.txt"_s;
+}
+
+QString defaultPath()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+        .filePath(defaultFileName());
+}
+
 Result<QString> read(const QString &path)
 {
     if (path.isEmpty())

@@ -159,8 +159,14 @@ Result<void> MiningModel::startLocalServer(const LocalServerSetup &setup)
     QString error;
     if (!server->open(&error))
         return Error{u"Cannot start the local chain server: %1"_s.arg(error)};
-    if (server->listen(QHostAddress::LocalHost, static_cast<quint16>(setup.port)) == 0)
-        return Error{u"Cannot start the local chain server: %1"_s.arg(server->errorString())};
+    if (server->listen(QHostAddress::LocalHost, static_cast<quint16>(setup.port)) == 0) {
+        const QString taken = server->errorString();
+        if (setup.port == 0 || !setup.anyPortIfTaken
+            || server->listen(QHostAddress::LocalHost, 0) == 0)
+            return Error{u"Cannot start the local chain server: %1"_s.arg(server->errorString())};
+        log(LogEntry::Kind::Info, u"%1: the local chain server takes port %2 instead"_s.arg(
+            taken).arg(server->port()));
+    }
     connect(server.get(), &ChainServer::blockForged, this, &MiningModel::handleBlockForged);
     m_server = std::move(server);
     m_lastBlock = m_server->chain().lastBlock();

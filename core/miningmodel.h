@@ -52,6 +52,7 @@ public:
     {
         QString databasePath;
         int port = 0;          // 0: any free port
+        bool anyPortIfTaken = false;   // a port in use falls back to any free one
         int difficulty = Pow::DefaultDifficulty;
     };
 

@@ -7,6 +7,7 @@
 #include <QStandardPaths>
 #include <QThread>
 
+#include "core/minerid.h"
 #include "core/pow.h"
 #include "core/validate.h"
 
@@ -65,7 +66,15 @@ QString Settings::serverUrl() const
 
 void Settings::setServerUrl(const QString &url)
 {
-    m_settings->setValue(ServerUrlKey, url);
+    if (url.trimmed().isEmpty())
+        m_settings->remove(ServerUrlKey);
+    else
+        m_settings->setValue(ServerUrlKey, url);
+}
+
+bool Settings::hasServerUrl() const
+{
+    return !m_settings->value(ServerUrlKey).toString().trimmed().isEmpty();
 }
 
 QString Settings::idFile() const
@@ -101,7 +110,7 @@ void Settings::setEngine(const QString &name)
 
 bool Settings::serverEnabled() const
 {
-    return m_settings->value(ServerEnabledKey, false).toBool();
+    return m_settings->value(ServerEnabledKey, !hasServerUrl()).toBool();
 }
 
 void Settings::setServerEnabled(bool enabled)
@@ -167,7 +176,7 @@ QString Settings::defaultServerUrl()
 
 QString Settings::defaultIdFile()
 {
-    return u"my_id.txt"_s;
+    return MinerId::defaultPath();
 }
 
 int Settings::defaultThreads()

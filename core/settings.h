@@ -28,7 +28,8 @@ public:
 
     // The miner.
     QString serverUrl() const;                  // "Miner/ServerUrl", valid node URL(s)
-    void setServerUrl(const QString &url);
+    void setServerUrl(const QString &url);      // a blank url forgets the user's choice
+    bool hasServerUrl() const;                  // whether the user has set a node URL
     QString idFile() const;                     // "Miner/IdFile"
     void setIdFile(const QString &path);
     int threads() const;                        // "Miner/Threads", 1..Validate::MaxThreads
@@ -37,7 +38,9 @@ public:
     void setEngine(const QString &name);
 
     // The local chain server run inside the window.
-    bool serverEnabled() const;                 // "Server/Enabled"
+    // "Server/Enabled"; until the user sets a node URL (first run), the local server is
+    // the default, so that Start Mining mines at once.
+    bool serverEnabled() const;
     void setServerEnabled(bool enabled);
     int serverPort() const;                     // "Server/Port", 0 = any free port
     void setServerPort(int port);
@@ -53,7 +56,7 @@ public:
     void setWindowState(const QByteArray &state);
 
     static QString defaultServerUrl();
-    static QString defaultIdFile();
+    static QString defaultIdFile();             // my_id.txt in the app data folder
     static int defaultThreads();
     static QString autoEngine();                // "auto"
     static QString defaultDatabasePath();       // chain.db in the app data folder

@@ -1,6 +1,7 @@
 #include "ui/lastblockview.h"
 
 #include <cmath>
+#include <utility>
 
 #include <QDateTime>
 #include <QFontDatabase>
@@ -83,6 +84,20 @@ LastBlockView::LastBlockView(QWidget *parent)
     m_transactions->setPlaceholderText(u"No transactions"_s);
     const int lineHeight = m_transactions->fontMetrics().lineSpacing();
     m_transactions->setFixedHeight(lineHeight * TransactionLines + 12);
+
+    // Screen readers name each figure; the tooltips say what it is.
+    const std::pair<QWidget *, std::pair<QString, QString>> described[] = {
+        {m_index, {u"Last block index"_s, u"The position of the last block in the chain"_s}},
+        {m_hash, {u"Last block hash"_s, u"SHA-256 of the last block's canonical JSON"_s}},
+        {m_previousHash, {u"Previous block hash"_s, u"The hash of the block before it"_s}},
+        {m_proof, {u"Last block proof"_s, u"The proof that forged the last block"_s}},
+        {m_time, {u"Last block time"_s, u"When it was forged: local time (raw timestamp)"_s}},
+        {m_transactions, {u"Last block transactions"_s,
+                          u"The last block's transactions, one per line"_s}}};
+    for (const auto &[widget, texts] : described) {
+        widget->setAccessibleName(texts.first);
+        widget->setToolTip(texts.second);
+    }
 
     auto *form = new QFormLayout(this);
     form->setContentsMargins(0, 0, 0, 0);

@@ -22,11 +22,16 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QThread>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "core/engines/engines.h"
@@ -37,6 +42,8 @@
 #include "core/settings.h"
 #include "core/validate.h"
 #include "core/version.h"
+#include "ui/elidedlabel.h"
+#include "ui/focusringbutton.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
 
@@ -46,6 +53,7 @@ namespace
 {
 constexpr int MaxDifficultyInForm = 16;
 constexpr int StatusMessageMs = 10000;
+constexpr int FrameAllowance = 16;   // a window frame's width, before the frame is known
 const QString StartText = u"Start Mining"_s;
 const QString StopText = u"Stop Mining"_s;
 
@@ -99,6 +107,15 @@ QString workText(const MiningSnapshot &s)
     return text + (s.state == State::Fetching ? u"\u2026"_s : u"."_s);
 }
 
+// A label's text, and its tooltip, which keeps the whole of it when it is elided.
+void setTextAndTip(QLabel *label, const QString &text)
+{
+    if (label->text() == text)
+        return;
+    label->setText(text);
+    label->setToolTip(text);
+}
+
 // The status bar's account of the miner.
 QString minerStatus(const MiningSnapshot &s)
 {
@@ -123,35 +140,7 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     setObjectName(u"mainWindow"_s);
     setWindowTitle(u"blockforge"_s);
 
-    auto *central = new QWidget(this);
-    auto *grid = new QGridLayout(central);
-    auto *left = new QVBoxLayout;
-    left->addWidget(createMinerGroup());
-    left->addWidget(createServerGroup());
-
-    m_startButton = new QPushButton(StartText, central);
-    m_startButton->setObjectName(u"startStopButton"_s);
-    m_startButton->setMinimumHeight(64);
-    QFont buttonFont = m_startButton->font();
-    buttonFont.setPointSize(buttonFont.pointSize() + 6);
-    buttonFont.setBold(true);
-    m_startButton->setFont(buttonFont);
-    m_startButton->setDefault(true);
-    connect(m_startButton, &QPushButton::clicked, this, &MainWindow::toggleMining);
-    left->addWidget(m_startButton);
-    left->addStretch();
-
-    auto *right = new QVBoxLayout;
-    right->addWidget(createStatsGroup());
-    right->addWidget(createLastBlockGroup());
-
-    grid->addLayout(left, 0, 0);
-    grid->addLayout(right, 0, 1);
-    grid->addWidget(createLogGroup(), 1, 0, 1, 2);
-    grid->setColumnStretch(0, 4);
-    grid->setColumnStretch(1, 5);
-    grid->setRowStretch(1, 1);
-    setCentralWidget(central);
+    setCentralWidget(createMiningView());
 
     createActions();
     createMenus();
@@ -169,6 +158,92 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
+QWidget *MainWindow::createMiningView()
+{
+    // The form and figures in a scroll area, in two columns where they fit and in one
+    // where they do not: usable on a small screen or at a large scale factor.
+    m_miningView = new QScrollArea(this);
+    m_miningView->setObjectName(u"miningView"_s);
+    m_miningView->setWidgetResizable(true);
+    m_miningView->setFrameShape(QFrame::NoFrame);
+    auto *content = new QWidget(m_miningView);
+    content->setObjectName(u"miningViewContent"_s);
+
+    m_leftColumn = new QWidget(content);
+    auto *left = new QVBoxLayout(m_leftColumn);
+    left->setContentsMargins({});
+    left->addWidget(createMinerGroup());
+    left->addWidget(createServerGroup());
+
+    m_startButton = new FocusRingButton(StartText, m_leftColumn);
+    m_startButton->setObjectName(u"startStopButton"_s);
+    m_startButton->setMinimumHeight(64);
+    QFont buttonFont = m_startButton->font();
+    buttonFont.setPointSize(buttonFont.pointSize() + 6);
+    buttonFont.setBold(true);
+    m_startButton->setFont(buttonFont);
+    m_startButton->setDefault(true);
+    connect(m_startButton, &QPushButton::clicked, this, &MainWindow::toggleMining);
+    left->addWidget(m_startButton);
+    left->addStretch();
+
+    m_rightColumn = new QWidget(content);
+    auto *right = new QVBoxLayout(m_rightColumn);
+    right->setContentsMargins({});
+    right->addWidget(createStatsGroup());
+    right->addWidget(createLastBlockGroup());
+
+    m_columns = new QBoxLayout(QBoxLayout::LeftToRight);
+    m_columns->addWidget(m_leftColumn, 4);
+    m_columns->addWidget(m_rightColumn, 5);
+    auto *layout = new QVBoxLayout(content);
+    layout->addLayout(m_columns);
+    layout->addWidget(createLogGroup(), 1);
+    m_miningView->setWidget(content);
+    m_miningView->installEventFilter(this);
+    m_workLabel->installEventFilter(this);
+    m_serverStateLabel->installEventFilter(this);
+    return m_miningView;
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_miningView && event->type() == QEvent::Resize)
+        arrangeColumns();
+    if (event->type() == QEvent::Resize
+        && (watched == m_workLabel || watched == m_serverStateLabel))
+        keepWrappedTextWhole(static_cast<QLabel *>(watched));
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::arrangeColumns()
+{
+    const int spacing = std::max(0, m_columns->spacing());
+    const QMargins margins = m_miningView->widget()->layout()->contentsMargins();
+    const int needed = m_leftColumn->sizeHint().width() + m_rightColumn->sizeHint().width()
+        + spacing + margins.left() + margins.right()
+        + m_miningView->verticalScrollBar()->sizeHint().width();
+    const auto direction = m_miningView->width() >= needed ? QBoxLayout::LeftToRight
+                                                           : QBoxLayout::TopToBottom;
+    if (m_columns->direction() == direction)
+        return;
+    m_columns->setDirection(direction);
+    // In one column the big button comes first, where a small screen shows it.
+    auto *left = static_cast<QBoxLayout *>(m_leftColumn->layout());
+    left->removeWidget(m_startButton);
+    left->insertWidget(direction == QBoxLayout::TopToBottom ? 0 : 2, m_startButton);
+}
+
+void MainWindow::keepWrappedTextWhole(QLabel *label)
+{
+    // Side by side, the columns' layouts do not ask wrapped labels for their height:
+    // a minimum height for the width they have keeps every line (the view scrolls).
+    const int before = label->minimumHeight();
+    label->setMinimumHeight(0);   // QLabel's heightForWidth() is at least its minimum
+    const int height = label->heightForWidth(label->width());
+    label->setMinimumHeight(height > 0 ? height : before);
+}
+
 QWidget *MainWindow::createMinerGroup()
 {
     auto *group = new QGroupBox(u"Miner"_s, this);
@@ -178,19 +253,33 @@ QWidget *MainWindow::createMinerGroup()
     m_urlEdit->setObjectName(u"nodeUrlEdit"_s);
     m_urlEdit->setPlaceholderText(Settings::defaultServerUrl());
     m_urlEdit->setClearButtonEnabled(true);
-    m_urlEdit->setToolTip(u"The chain server to mine on (GET /last_block, POST /mine)"_s);
+    for (QToolButton *clear : m_urlEdit->findChildren<QToolButton *>()) {
+        clear->setToolTip(u"Clear the node URL"_s);
+        clear->setAccessibleName(u"Clear the node URL"_s);
+    }
+    m_urlEdit->setToolTip(u"The chain server to mine on (GET /last_block, POST /mine); empty: "
+                          "%1"_s.arg(Settings::defaultServerUrl()));
+    m_urlEdit->setAccessibleName(u"Node URL"_s);
 
     m_idEdit = new QLineEdit(group);
     m_idEdit->setObjectName(u"minerIdEdit"_s);
     m_idEdit->setPlaceholderText(u"your name: coins are paid to it"_s);
     m_idEdit->setToolTip(u"Your miner id, saved to the id file when mining starts"_s);
+    m_idEdit->setAccessibleName(u"Miner id"_s);
 
     m_idFileEdit = new QLineEdit(group);
     m_idFileEdit->setObjectName(u"idFileEdit"_s);
     m_idFileEdit->setToolTip(u"The file the miner id is read from and saved to"_s);
+    m_idFileEdit->setAccessibleName(u"Id file"_s);
+    connect(m_idFileEdit, &QLineEdit::textChanged, this, [this](const QString &path) {
+        m_idFileEdit->setToolTip(u"The file the miner id is read from and saved to:\n%1"_s.arg(
+            path));
+    });
     connect(m_idFileEdit, &QLineEdit::editingFinished, this, &MainWindow::loadMinerId);
-    m_browseIdButton = new QPushButton(u"Browse\u2026"_s, group);
+    m_browseIdButton = new QPushButton(u"&Browse\u2026"_s, group);
     m_browseIdButton->setObjectName(u"browseIdFileButton"_s);
+    m_browseIdButton->setToolTip(u"Choose the id file"_s);
+    m_browseIdButton->setAccessibleName(u"Browse for the id file"_s);
     connect(m_browseIdButton, &QPushButton::clicked, this, &MainWindow::chooseIdFile);
     auto *idFileRow = new QHBoxLayout;
     idFileRow->addWidget(m_idFileEdit, 1);
@@ -201,6 +290,7 @@ QWidget *MainWindow::createMinerGroup()
     m_threadsSpin->setRange(1, Validate::MaxThreads);
     m_threadsSpin->setToolTip(u"Proof-search threads (this machine has %1 cores)"_s.arg(
         QThread::idealThreadCount()));
+    m_threadsSpin->setAccessibleName(u"Threads"_s);
 
     m_engineCombo = new QComboBox(group);
     m_engineCombo->setObjectName(u"engineCombo"_s);
@@ -208,16 +298,19 @@ QWidget *MainWindow::createMinerGroup()
     for (const SearchEngine *engine : Engines::available())
         m_engineCombo->addItem(engine->name(), engine->name());
     m_engineCombo->setToolTip(u"The proof-search engine; auto picks the fastest here"_s);
+    m_engineCombo->setAccessibleName(u"Engine"_s);
+    auto *engineLabel = new QLabel(u"E&ngine:"_s, group);
+    engineLabel->setBuddy(m_engineCombo);
     auto *threadsRow = new QHBoxLayout;
     threadsRow->addWidget(m_threadsSpin);
     threadsRow->addSpacing(12);
-    threadsRow->addWidget(new QLabel(u"Engine:"_s, group));
+    threadsRow->addWidget(engineLabel);
     threadsRow->addWidget(m_engineCombo, 1);
 
     auto *form = new QFormLayout(group);
     form->addRow(u"Node &URL:"_s, m_urlEdit);
     form->addRow(u"Miner &id:"_s, m_idEdit);
-    form->addRow(u"Id &file:"_s, idFileRow);
+    form->addRow(u"Id fil&e:"_s, idFileRow);
     form->addRow(u"&Threads:"_s, threadsRow);
     for (QWidget *field : {static_cast<QWidget *>(m_urlEdit), static_cast<QWidget *>(m_idEdit),
                            static_cast<QWidget *>(m_idFileEdit),
@@ -240,6 +333,7 @@ QWidget *MainWindow::createServerGroup()
     m_serverCheck = new QCheckBox(u"&Run a local chain server"_s, group);
     m_serverCheck->setObjectName(u"localServerCheck"_s);
     m_serverCheck->setToolTip(u"Run the chain server inside this window and mine on it"_s);
+    m_serverCheck->setAccessibleName(u"Run a local chain server"_s);
     connect(m_serverCheck, &QCheckBox::toggled, this,
             [this](bool on) { setLocalServerEnabled(on); });
 
@@ -247,12 +341,15 @@ QWidget *MainWindow::createServerGroup()
     m_portSpin->setObjectName(u"localServerPortSpin"_s);
     m_portSpin->setRange(0, 65535);
     m_portSpin->setSpecialValueText(u"any free"_s);
-    m_portSpin->setToolTip(u"The port it listens on, on 127.0.0.1 (this machine only)"_s);
+    m_portSpin->setToolTip(u"The port it listens on, on 127.0.0.1 (this machine only); "
+                           "when it is taken, any free one"_s);
+    m_portSpin->setAccessibleName(u"Local server port"_s);
 
     m_difficultySpin = new QSpinBox(group);
     m_difficultySpin->setObjectName(u"localServerDifficultySpin"_s);
     m_difficultySpin->setRange(1, MaxDifficultyInForm);
     m_difficultySpin->setToolTip(u"Leading zero hex digits a proof needs (6 is the classic)"_s);
+    m_difficultySpin->setAccessibleName(u"Local server difficulty"_s);
 
     m_serverStateLabel = new QLabel(group);
     m_serverStateLabel->setObjectName(u"localServerStateLabel"_s);
@@ -260,6 +357,7 @@ QWidget *MainWindow::createServerGroup()
     m_serverStateLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_serverStateLabel->setWordWrap(true);
     m_serverStateLabel->setAccessibleName(u"Local chain server state"_s);
+    m_serverStateLabel->setToolTip(u"Where the local chain server listens, and its chain"_s);
 
     auto *row = new QHBoxLayout;
     auto *portLabel = new QLabel(u"&Port:"_s, group);
@@ -273,10 +371,20 @@ QWidget *MainWindow::createServerGroup()
     row->addWidget(m_difficultySpin);
     row->addStretch();
 
+    m_useLocalButton = new QPushButton(u"Mine on the l&ocal server instead"_s, group);
+    m_useLocalButton->setObjectName(u"useLocalServerButton"_s);
+    m_useLocalButton->setToolTip(u"The node does not answer: run the chain server inside this "
+                                 "window and mine on it"_s);
+    m_useLocalButton->setAccessibleName(u"Mine on the local server instead"_s);
+    m_useLocalButton->setVisible(false);
+    connect(m_useLocalButton, &QPushButton::clicked, this,
+            [this] { setLocalServerEnabled(true); });
+
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_serverCheck);
     layout->addLayout(row);
     layout->addWidget(m_serverStateLabel);
+    layout->addWidget(m_useLocalButton);
     return group;
 }
 
@@ -295,6 +403,8 @@ QWidget *MainWindow::createStatsGroup()
     m_elapsedLabel->setToolTip(u"Time spent on the current search"_s);
     m_workLabel = figureLabel(u"workLabel"_s, 0, false, group);
     m_workLabel->setWordWrap(true);
+    m_workLabel->setAccessibleName(u"Current search"_s);
+    m_workLabel->setToolTip(u"What the miner searches, found or awaits"_s);
     m_acceptedLabel = figureLabel(u"acceptedCount"_s, 2, true, group);
     m_staleLabel = figureLabel(u"staleCount"_s, 2, true, group);
     m_rejectedLabel = figureLabel(u"rejectedCount"_s, 2, true, group);
@@ -304,6 +414,10 @@ QWidget *MainWindow::createStatsGroup()
         label->setPalette(palette);
     };
     m_coinsLabel->setAccessibleName(u"Coins earned"_s);
+    m_coinsLabel->setToolTip(u"Coins paid to your id for the blocks accepted this session"_s);
+    m_acceptedLabel->setToolTip(u"Proofs the server accepted: blocks forged by you"_s);
+    m_staleLabel->setToolTip(u"Proofs someone else was first with"_s);
+    m_rejectedLabel->setToolTip(u"Proofs the server refused"_s);
     m_hashRateLabel->setAccessibleName(u"Hash rate"_s);
     m_averagesLabel->setAccessibleName(u"Average hash rates"_s);
     m_elapsedLabel->setAccessibleName(u"Elapsed time of the current search"_s);
@@ -358,8 +472,32 @@ QWidget *MainWindow::createLogGroup()
     m_log->setObjectName(u"responseLog"_s);
     m_log->setMinimumHeight(120);
     m_log->setAccessibleName(u"Server responses"_s);
+    m_log->setToolTip(u"Every answer to POST /mine and every problem, newest last"_s);
+
+    auto button = [group](const QString &text, const QString &name, const QString &tip) {
+        auto *b = new QPushButton(text, group);
+        b->setObjectName(name);
+        b->setToolTip(tip);
+        b->setAccessibleName(QString(text).remove(u'&').remove(u'\u2026'));
+        return b;
+    };
+    m_copyLogButton = button(u"&Copy"_s, u"copyLogButton"_s,
+                             u"Copy the selected lines, or all of them, to the clipboard"_s);
+    connect(m_copyLogButton, &QPushButton::clicked, m_log, &ResponseLog::copyToClipboard);
+    m_clearLogButton = button(u"C&lear"_s, u"clearLogButton"_s, u"Empty the log"_s);
+    connect(m_clearLogButton, &QPushButton::clicked, m_log, &ResponseLog::clearLog);
+    m_saveLogButton = button(u"Sa&ve\u2026"_s, u"saveLogButton"_s,
+                             u"Save the log to a text file"_s);
+    connect(m_saveLogButton, &QPushButton::clicked, this, &MainWindow::chooseLogFile);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(m_copyLogButton);
+    buttons->addWidget(m_clearLogButton);
+    buttons->addWidget(m_saveLogButton);
+
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_log);
+    layout->addLayout(buttons);
     return group;
 }
 
@@ -378,6 +516,11 @@ void MainWindow::createActions()
     m_serverAction->setCheckable(true);
     connect(m_serverAction, &QAction::toggled, this,
             [this](bool on) { setLocalServerEnabled(on); });
+
+    m_saveLogAction = new QAction(u"&Save the log\u2026"_s, this);
+    m_saveLogAction->setObjectName(u"saveLogAction"_s);
+    m_saveLogAction->setShortcut(QKeySequence::Save);
+    connect(m_saveLogAction, &QAction::triggered, this, &MainWindow::chooseLogFile);
 
     m_quitAction = new QAction(u"&Quit"_s, this);
     m_quitAction->setObjectName(u"quitAction"_s);
@@ -404,6 +547,9 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(u"&File"_s);
+    file->setObjectName(u"fileMenu"_s);
+    file->addAction(m_saveLogAction);
+    file->addSeparator();
     file->addAction(m_quitAction);
     QMenu *mining = menuBar()->addMenu(u"&Mining"_s);
     mining->addAction(m_startAction);
@@ -415,13 +561,30 @@ void MainWindow::createMenus()
 
 void MainWindow::createStatusBar()
 {
-    m_minerStatusLabel = new QLabel(this);
+    // Elided, never wider than the bar: no text is drawn over another.
+    m_minerStatusLabel = new ElidedLabel(this);
     m_minerStatusLabel->setObjectName(u"minerStatusLabel"_s);
-    m_minerStatusLabel->setTextFormat(Qt::PlainText);
-    m_serverStatusLabel = new QLabel(this);
+    m_minerStatusLabel->setAccessibleName(u"Miner status"_s);
+    m_serverStatusLabel = new ElidedLabel(this);
     m_serverStatusLabel->setObjectName(u"serverStatusLabel"_s);
-    m_serverStatusLabel->setTextFormat(Qt::PlainText);
+    m_serverStatusLabel->setAccessibleName(u"Local chain server status"_s);
+    m_serverStatusLabel->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    // A note (the last error, a file saved) takes the miner's place for a while: a
+    // widget of the bar's own layout, never text painted over another's.
+    m_noteLabel = new ElidedLabel(this);
+    m_noteLabel->setObjectName(u"statusNoteLabel"_s);
+    m_noteLabel->setAccessibleName(u"Last problem or event"_s);
+    m_noteLabel->setToolTip(u"The last problem or event"_s);
+    m_noteLabel->hide();
+    m_noteTimer = new QTimer(this);
+    m_noteTimer->setSingleShot(true);
+    m_noteTimer->setInterval(StatusMessageMs);
+    connect(m_noteTimer, &QTimer::timeout, this, [this] {
+        m_noteLabel->hide();
+        m_minerStatusLabel->show();
+    });
     statusBar()->addWidget(m_minerStatusLabel, 1);
+    statusBar()->addWidget(m_noteLabel, 1);
     statusBar()->addPermanentWidget(m_serverStatusLabel);
 }
 
@@ -459,7 +622,8 @@ void MainWindow::setTabOrders()
     const QList<QWidget *> order = {m_urlEdit,       m_idEdit,        m_idFileEdit,
                                     m_browseIdButton, m_threadsSpin,  m_engineCombo,
                                     m_serverCheck,   m_portSpin,      m_difficultySpin,
-                                    m_startButton,   m_log};
+                                    m_useLocalButton, m_startButton,  m_log,
+                                    m_copyLogButton, m_clearLogButton, m_saveLogButton};
     for (qsizetype i = 1; i < order.size(); ++i)
         setTabOrder(order[i - 1], order[i]);
     m_startButton->setFocus();
@@ -467,8 +631,9 @@ void MainWindow::setTabOrders()
 
 void MainWindow::loadSettings()
 {
-    m_urlEdit->setText(m_settings.serverUrl());
-    m_idFileEdit->setText(m_settings.idFile());
+    m_urlEdit->setText(m_settings.hasServerUrl() ? m_settings.serverUrl() : QString());
+    const QString idFile = QFileInfo(m_settings.idFile()).absoluteFilePath();
+    m_idFileEdit->setText(QDir::toNativeSeparators(idFile));
     m_threadsSpin->setValue(m_settings.threads());
     const int engineIndex = m_engineCombo->findData(m_settings.engine());
     m_engineCombo->setCurrentIndex(std::max(0, engineIndex));
@@ -480,6 +645,27 @@ void MainWindow::loadSettings()
     if (geometry.isEmpty() || !restoreGeometry(geometry))
         resize(1120, 800);
     restoreState(m_settings.windowState());
+    fitToScreen();
+}
+
+void MainWindow::fitToScreen()
+{
+    // Whatever was saved or is the default, the window starts on its screen, frame
+    // included (its size is not known before it shows, so it is allowed for).
+    const QScreen *where = screen();
+    if (!where)
+        return;
+    const QRect available = where->availableGeometry();
+    const QSize room = (available.size() - QSize(FrameAllowance, 2 * FrameAllowance))
+                           .expandedTo(minimumSizeHint());
+    const QSize size = this->size().boundedTo(room);
+    if (size != this->size())
+        resize(size);
+    QRect frame(pos(), size + QSize(FrameAllowance, 2 * FrameAllowance));
+    if (!available.contains(frame)) {
+        frame.moveCenter(available.center());
+        move(std::max(frame.left(), available.left()), std::max(frame.top(), available.top()));
+    }
 }
 
 void MainWindow::saveSettings()
@@ -513,10 +699,53 @@ void MainWindow::loadMinerId()
     const QString path = m_idFileEdit->text().trimmed();
     if (path.isEmpty())
         return;
-    if (const Result<QString> id = MinerId::read(path))
+    if (const Result<QString> id = MinerId::read(path)) {
         m_idEdit->setText(*id);
-    else if (QFileInfo::exists(path))
+        return;
+    } else if (QFileInfo::exists(path)) {
         showError(id.errorMessage());
+        return;
+    }
+    if (!m_idEdit->text().trimmed().isEmpty())
+        return;
+    // No id yet. A my_id.txt in the working directory (the terminal miner's, and the
+    // window's before it kept its own) is taken over; else the account's name is a
+    // start. Either is saved to the id file when mining starts.
+    const QString legacy = QDir::current().absoluteFilePath(MinerId::defaultFileName());
+    if (const Result<QString> id = MinerId::read(legacy); id && legacy != path) {
+        m_idEdit->setText(*id);
+        showLogEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
+                              u"Miner id \"%1\" read from %2; Start Mining saves it to %3"_s.arg(
+                                  *id, QDir::toNativeSeparators(legacy), path), 0});
+        return;
+    }
+    QString account = qEnvironmentVariable("USER").trimmed();
+    if (account.isEmpty())
+        account = qEnvironmentVariable("LOGNAME").trimmed();
+    if (account.isEmpty())
+        account = QDir::home().dirName();   // e.g. started without a login environment
+    if (account.isEmpty())
+        return;
+    m_idEdit->setText(account);
+    showLogEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
+                          u"Miner id \"%1\" (your account name) until you type another; Start "
+                          "Mining saves it to %2"_s.arg(account, path), 0});
+}
+
+void MainWindow::chooseLogFile()
+{
+    auto *dialog = new QFileDialog(this, u"Save the log"_s,
+                                   QDir::home().filePath(u"blockforge-log.txt"_s));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setNameFilters({u"Text files (*.txt)"_s, u"All files (*)"_s});
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &path) {
+        if (const Result<void> saved = m_log->saveTo(path); !saved)
+            showError(saved.errorMessage());
+        else
+            showNote(u"Log saved to %1"_s.arg(QDir::toNativeSeparators(path)));
+    });
+    dialog->open();
 }
 
 void MainWindow::chooseIdFile()
@@ -540,12 +769,14 @@ void MainWindow::startMining()
     if (isMining())
         return;
     MiningModel::MinerSetup setup;
-    setup.nodeUrl = m_urlEdit->text();
+    setup.nodeUrl = m_urlEdit->text().trimmed().isEmpty() ? Settings::defaultServerUrl()
+                                                          : m_urlEdit->text();
     setup.id = m_idEdit->text();
     setup.idFile = m_idFileEdit->text().trimmed();
     setup.threads = m_threadsSpin->value();
     setup.engine = m_engineCombo->currentData().toString();
     saveSettings();
+    m_hintShown = false;
     if (const Result<void> started = m_model.startMining(setup); !started) {
         showError(started.errorMessage());
         if (setup.id.trimmed().isEmpty())
@@ -582,6 +813,7 @@ bool MainWindow::setLocalServerEnabled(bool enabled)
         MiningModel::LocalServerSetup setup;
         setup.databasePath = m_settings.serverDatabasePath();
         setup.port = m_portSpin->value();
+        setup.anyPortIfTaken = true;
         setup.difficulty = m_difficultySpin->value();
         const QString remoteUrl = m_urlEdit->text().trimmed();
         if (const Result<void> started = m_model.startLocalServer(setup); !started) {
@@ -618,7 +850,15 @@ void MainWindow::showLogEntry(const LogEntry &entry)
         return;
     m_log->addEntry(entry);
     if (entry.kind == LogEntry::Kind::Error)
-        statusBar()->showMessage(entry.text, StatusMessageMs);
+        showNote(entry.text);
+}
+
+void MainWindow::showNote(const QString &text)
+{
+    setTextAndTip(m_noteLabel, text);
+    m_minerStatusLabel->hide();
+    m_noteLabel->show();
+    m_noteTimer->start();
 }
 
 void MainWindow::showError(const QString &message)
@@ -632,6 +872,7 @@ void MainWindow::updateControls(bool mining)
         return;
     m_shownMining = mining;
     m_startButton->setText(mining ? StopText : StartText);
+    m_startButton->setAccessibleName(mining ? StopText : StartText);
     m_startButton->setToolTip(
         u"%1 (Ctrl+Return or F5)"_s.arg(mining ? u"Stop mining"_s : u"Start mining"_s));
     m_startAction->setText(mining ? u"&Stop Mining"_s : u"&Start Mining"_s);
@@ -662,22 +903,46 @@ void MainWindow::refresh(const MiningSnapshot &s)
     m_hashRateLabel->setText(MiningText::hashRate(s.hashRate));
     m_averagesLabel->setText(MiningText::averages(s));
     m_elapsedLabel->setText(MiningText::clock(s.searchMs));
-    m_workLabel->setText(workText(s));
-    m_minerStatusLabel->setText(minerStatus(s));
+    if (const QString work = workText(s); m_workLabel->text() != work) {
+        m_workLabel->setText(work);
+        keepWrappedTextWhole(m_workLabel);
+    }
+    setTextAndTip(m_minerStatusLabel, minerStatus(s));
     if (s.lastBlock && s.lastBlock->hash() != m_shownBlockHash) {
         m_shownBlockHash = s.lastBlock->hash();
         m_lastBlockView->setBlock(*s.lastBlock);
     }
     if (s.localServer) {
-        m_serverStateLabel->setText(u"Running at %1, difficulty %2, %3 blocks"_s
-                                        .arg(s.localServerUrl.toString())
-                                        .arg(s.localServerDifficulty)
-                                        .arg(s.localServerBlocks));
-        m_serverStatusLabel->setText(u"Local server: %1"_s.arg(s.localServerUrl.toString()));
+        QString state = u"Running at %1, difficulty %2, %3 blocks."_s
+                            .arg(s.localServerUrl.toString())
+                            .arg(s.localServerDifficulty)
+                            .arg(s.localServerBlocks);
+        if (!m_settings.hasServerUrl() && m_remoteUrl.isEmpty())
+            state += u" No node URL is set, so Start Mining mines on this local chain (coins "
+                     "count on it only). To mine on a node, untick the box and type its URL."_s;
+        if (m_serverStateLabel->text() != state) {
+            m_serverStateLabel->setText(state);
+            keepWrappedTextWhole(m_serverStateLabel);
+        }
+        setTextAndTip(m_serverStatusLabel,
+                      u"Local server: %1"_s.arg(s.localServerUrl.toString()));
     } else {
         m_serverStateLabel->setText(u"Not running. Mining uses the node URL above."_s);
-        m_serverStatusLabel->setText(u"Local server: off"_s);
+        keepWrappedTextWhole(m_serverStateLabel);
+        setTextAndTip(m_serverStatusLabel, u"Local server: off"_s);
     }
+    // A node that does not answer: say how to mine here instead, once per run.
+    const bool nodeFails = s.isMining() && !s.localServer && !s.problem.isEmpty();
+    m_useLocalButton->setVisible(nodeFails);
+    if (nodeFails && !m_hintShown) {
+        m_hintShown = true;
+        m_log->addEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Info,
+                                 u"%1 does not answer as a chain server. To mine on this "
+                                 "computer instead, click \"Mine on the local server instead\" "
+                                 "or tick \"Run a local chain server\" (Server menu)."_s.arg(
+                                     s.serverUrl.toString()), 0});
+    }
+
     // The title shows the state in the task bar too.
     const QString title = s.isMining() ? u"blockforge \u2014 mining, %1 coins"_s.arg(s.coins)
                                        : u"blockforge"_s;

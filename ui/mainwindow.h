@@ -9,13 +9,17 @@
 #include "core/miningsnapshot.h"
 
 class QAction;
+class QBoxLayout;
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 class QSystemTrayIcon;
+class QTimer;
+class ElidedLabel;
 class LastBlockView;
 class MiningModel;
 class ResponseLog;
@@ -51,8 +55,13 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    QWidget *createMiningView();
+    void arrangeColumns();
+    void keepWrappedTextWhole(QLabel *label);
+    void fitToScreen();
     QWidget *createMinerGroup();
     QWidget *createServerGroup();
     QWidget *createStatsGroup();
@@ -67,12 +76,20 @@ private:
 
     void loadMinerId();
     void chooseIdFile();
+    void chooseLogFile();
     void showLogEntry(const LogEntry &entry);
     void showError(const QString &message);
+    void showNote(const QString &text);   // in the status bar, for a while
     void updateControls(bool mining);
 
     Settings &m_settings;
     MiningModel &m_model;
+
+    // The Mining view: the form, the figures and the log.
+    QScrollArea *m_miningView = nullptr;         // children of this window
+    QWidget *m_leftColumn = nullptr;
+    QWidget *m_rightColumn = nullptr;
+    QBoxLayout *m_columns = nullptr;
 
     // Form.
     QLineEdit *m_urlEdit = nullptr;              // children of this window
@@ -85,6 +102,7 @@ private:
     QSpinBox *m_portSpin = nullptr;
     QSpinBox *m_difficultySpin = nullptr;
     QLabel *m_serverStateLabel = nullptr;
+    QPushButton *m_useLocalButton = nullptr;     // shown while the node fails
     QPushButton *m_startButton = nullptr;
 
     // Figures.
@@ -98,11 +116,17 @@ private:
     QLabel *m_rejectedLabel = nullptr;
     LastBlockView *m_lastBlockView = nullptr;
     ResponseLog *m_log = nullptr;
-    QLabel *m_minerStatusLabel = nullptr;
-    QLabel *m_serverStatusLabel = nullptr;
+    QPushButton *m_copyLogButton = nullptr;
+    QPushButton *m_clearLogButton = nullptr;
+    QPushButton *m_saveLogButton = nullptr;
+    ElidedLabel *m_minerStatusLabel = nullptr;
+    ElidedLabel *m_serverStatusLabel = nullptr;
+    ElidedLabel *m_noteLabel = nullptr;          // instead of the miner's, for a while
+    QTimer *m_noteTimer = nullptr;
 
     QAction *m_startAction = nullptr;
     QAction *m_serverAction = nullptr;
+    QAction *m_saveLogAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_aboutAction = nullptr;
     QSystemTrayIcon *m_tray = nullptr;           // only when a tray exists
@@ -110,4 +134,5 @@ private:
     QString m_remoteUrl;                         // the URL field while the local server runs
     std::optional<bool> m_shownMining;           // what the controls show
     QByteArray m_shownBlockHash;                 // the block the view shows
+    bool m_hintShown = false;                    // "mine locally instead", once per run
 };

@@ -1,8 +1,17 @@
 #include "ui/responselog.h"
 
+#include <QClipboard>
+#include <QContextMenuEvent>
 #include <QDateTime>
 #include <QFontDatabase>
+#include <QGuiApplication>
+#include <QMenu>
+#include <QSaveFile>
 #include <QScrollBar>
+#include <QTextBlockFormat>
+#include <QTextDocument>
+#include <QTextDocumentFragment>
+#include <QTextOption>
 #include <QTextCharFormat>
 #include <QTextCursor>
 #include <QTimer>
@@ -28,6 +37,60 @@ QColor colorOf(LogEntry::Kind kind)
     }
     return {};
 }
+
+bool isInvisible(char32_t c)
+{
+    switch (QChar::category(c)) {
+    case QChar::Other_Control:
+    case QChar::Other_Format:
+    case QChar::Other_Surrogate:
+    case QChar::Separator_Line:
+    case QChar::Separator_Paragraph:
+        return true;
+    default:
+        return false;
+    }
+}
+
+QString escape(char32_t c)
+{
+    switch (c) {
+    case U'\n':
+        return u"\\n"_s;
+    case U'\r':
+        return u"\\r"_s;
+    case U'\t':
+        return u"\\t"_s;
+    default:
+        break;
+    }
+    if (c < 0x100)
+        return u"\\x%1"_s.arg(static_cast<qulonglong>(c), 2, 16, QLatin1Char('0'));
+    if (c < 0x10000)
+        return u"\\u%1"_s.arg(static_cast<qulonglong>(c), 4, 16, QLatin1Char('0'));
+    return u"\\U%1"_s.arg(static_cast<qulonglong>(c), 8, 16, QLatin1Char('0'));
+}
+}
+
+QString ResponseLog::shownText(QStringView text)
+{
+    QString shown;
+    shown.reserve(text.size());
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar unit = text[i];
+        char32_t c = unit.unicode();
+        qsizetype units = 1;
+        if (unit.isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+            c = QChar::surrogateToUcs4(unit, text[i + 1]);
+            units = 2;
+        }
+        if (isInvisible(c))
+            shown += escape(c);
+        else
+            shown += text.mid(i, units);
+        i += units - 1;
+    }
+    return shown;
 }
 
 ResponseLog::ResponseLog(QWidget *parent)
@@ -40,6 +103,10 @@ ResponseLog::ResponseLog(QWidget *parent)
     setLineWrapMode(QPlainTextEdit::WidgetWidth);
     setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     setPlaceholderText(u"Server responses and errors appear here."_s);
+    // Lines read left to right whatever their first letter: the time stamp leads.
+    QTextOption option = document()->defaultTextOption();
+    option.setTextDirection(Qt::LeftToRight);
+    document()->setDefaultTextOption(option);
     m_flushTimer->setSingleShot(true);
     m_flushTimer->setInterval(FlushIntervalMs);
     connect(m_flushTimer, &QTimer::timeout, this, &ResponseLog::flush);
@@ -77,10 +144,13 @@ void ResponseLog::flush()
         QTextCharFormat textFormat;
         if (const QColor color = colorOf(entry.kind); color.isValid())
             textFormat.setForeground(color);
-        QString line = entry.text;
-        line.replace(u'\n', u' ');
-        if (!document()->isEmpty())
-            cursor.insertBlock();
+        const QString line = shownText(entry.text);
+        QTextBlockFormat blockFormat;
+        blockFormat.setLayoutDirection(Qt::LeftToRight);
+        if (document()->isEmpty())
+            cursor.setBlockFormat(blockFormat);
+        else
+            cursor.insertBlock(blockFormat);
         cursor.insertText(entry.time.toString(u"hh:mm:ss"_s) + u"  "_s, stampFormat);
         cursor.insertText(line, textFormat);
     }
@@ -89,4 +159,44 @@ void ResponseLog::flush()
 
     if (atEnd)
         bar->setValue(bar->maximum());
+}
+
+void ResponseLog::copyToClipboard()
+{
+    flush();
+    const QTextCursor selection = textCursor();
+    QGuiApplication::clipboard()->setText(selection.hasSelection()
+                                              ? selection.selection().toPlainText()
+                                              : toPlainText());
+}
+
+void ResponseLog::clearLog()
+{
+    m_pending.clear();
+    m_flushTimer->stop();
+    clear();
+}
+
+Result<void> ResponseLog::saveTo(const QString &path)
+{
+    flush();
+    QSaveFile file(path);
+    QByteArray bytes = toPlainText().toUtf8();
+    if (!bytes.isEmpty())
+        bytes += '\n';
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return Error{u"Cannot save the log to \"%1\": %2"_s.arg(path, file.errorString())};
+    return {};
+}
+
+void ResponseLog::contextMenuEvent(QContextMenuEvent *event)
+{
+    QMenu *menu = createStandardContextMenu(event->pos());
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addSeparator();
+    menu->addAction(u"Copy all"_s, this, [this] {
+        QGuiApplication::clipboard()->setText(toPlainText());
+    });
+    menu->addAction(u"Clear"_s, this, &ResponseLog::clearLog);
+    menu->popup(event->globalPos());
 }

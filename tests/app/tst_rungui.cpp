@@ -1,7 +1,11 @@
+#include <csignal>
 #include <memory>
+
+#include <sys/types.h>
 
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +29,9 @@ private slots:
     void badCommandLineExits2();
     void noDisplayExits1();
     void optionsOverrideSettings();
+    void secondLaunchRaisesTheFirst();
+    void brokenConfigFolderStillOpensTheWindow();
+    void frozenFirstWindowIsReported();
 
 private:
     QProcessEnvironment environment(bool display) const;
@@ -117,9 +124,143 @@ void TestRunGui::optionsOverrideSettings()
     QVERIFY(process.waitForFinished(WaitMs));
 
     const QSettings settings(settingsPath(), QSettings::NativeFormat);
-    QCOMPARE(settings.value(u"Miner/Threads"_s).toInt(), 1);
+    QVERIFY(settings.contains(u"Miner/Threads"_s));
+    QVERIFY(settings.value(u"Miner/Threads"_s).toInt() != 1023);
     QCOMPARE(settings.value(u"Miner/IdFile"_s).toString(), idFile);
     QCOMPARE(settings.value(u"Miner/Engine"_s).toString(), u"auto"_s);
+}
+
+void TestRunGui::secondLaunchRaisesTheFirst()
+{
+    // The first window, on a first run: its local server opens the chain database.
+    auto launch = [this](QProcess &process, const QStringList &arguments) {
+        process.setProcessEnvironment(environment(true));
+        process.setWorkingDirectory(m_dir->path());
+        process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), arguments);
+        return process.waitForStarted(WaitMs);
+    };
+    QByteArray firstErrors;
+    QProcess first;
+    QVERIFY(launch(first, {}));
+    auto stopFirst = qScopeGuard([&] {
+        first.kill();
+        first.waitForFinished(WaitMs);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT((firstErrors += first.readAllStandardError()).contains("Listening on"),
+                             WaitMs);
+    const QString lockPath = m_dir->filePath(u"config/blockforge/blockforge.lock"_s);
+    QVERIFY(QFile::exists(lockPath));
+    QVERIFY(!QFile::exists(settingsPath()));   // nothing saved until Start or close
+
+    // A second launch, with options of its own: it asks the first to show itself and
+    // ends, without a window, a server or a setting.
+    for (int i = 0; i < 2; ++i) {
+        QProcess second;
+        QVERIFY(launch(second, {u"--url"_s, u"http://other.example:1"_s, u"--threads"_s,
+                                u"1023"_s}));
+        QVERIFY(second.waitForFinished(WaitMs));
+        const QByteArray errors = second.readAllStandardError();
+        QCOMPARE(second.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(second.exitCode() == 0, errors.constData());
+        QVERIFY2(errors.contains(QByteArray("blockforge: already running (process "
+                                            + QByteArray::number(first.processId())
+                                            + "): its window was raised, and nothing was "
+                                              "changed here")),
+                 errors.constData());
+        QVERIFY2(!errors.contains("Listening on") && !errors.contains("chain database"),
+                 errors.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            (firstErrors += first.readAllStandardError())
+                .count("A second launch asked for the window: raised it"), i + 1, WaitMs);
+        QVERIFY(!QFile::exists(settingsPath()));
+        QCOMPARE(first.state(), QProcess::Running);
+    }
+    QVERIFY2(!firstErrors.contains("locked") && !firstErrors.contains("Cannot"),
+             firstErrors.constData());
+
+    // SIGTERM closes the window as the user would: its settings, not the second's.
+    first.terminate();
+    QVERIFY(first.waitForFinished(WaitMs));
+    QCOMPARE(first.exitCode(), 0);
+    QVERIFY(!QFile::exists(lockPath));
+    const QSettings settings(settingsPath(), QSettings::NativeFormat);
+    QVERIFY(!settings.contains(u"Miner/ServerUrl"_s));
+    QVERIFY(settings.contains(u"Miner/Threads"_s));
+    QVERIFY(settings.value(u"Miner/Threads"_s).toInt() != 1023);
+    QCOMPARE(settings.value(u"Server/Enabled"_s).toBool(), true);
+
+    // A window killed outright leaves its lock behind: the next launch takes it over.
+    QProcess killed;
+    QVERIFY(launch(killed, {}));
+    QByteArray killedErrors;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (killedErrors += killed.readAllStandardError()).contains("Listening on"), WaitMs);
+    killed.kill();
+    QVERIFY(killed.waitForFinished(WaitMs));
+    QVERIFY(QFile::exists(lockPath));
+    QProcess next;
+    QVERIFY(launch(next, {}));
+    QByteArray nextErrors;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (nextErrors += next.readAllStandardError()).contains("Listening on"), WaitMs);
+    next.terminate();
+    QVERIFY(next.waitForFinished(WaitMs));
+    QCOMPARE(next.exitCode(), 0);
+}
+
+void TestRunGui::brokenConfigFolderStillOpensTheWindow()
+{
+    // The config folder is a file: no lock can be made there, the window opens anyway.
+    QFile blocker(m_dir->filePath(u"config"_s));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    QProcess process;
+    process.setProcessEnvironment(environment(true));
+    process.setWorkingDirectory(m_dir->path());
+    process.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{});
+    QVERIFY(process.waitForStarted(WaitMs));
+    QByteArray errors;
+    QTRY_VERIFY_WITH_TIMEOUT((errors += process.readAllStandardError()).contains("Listening on"),
+                             WaitMs);
+    QVERIFY2(errors.contains("blockforge: warning: cannot create the lock file "),
+             errors.constData());
+    QVERIFY(errors.contains("running without the one-window check"));
+    process.terminate();
+    QVERIFY(process.waitForFinished(WaitMs));
+    QCOMPARE(process.exitCode(), 0);
+}
+
+void TestRunGui::frozenFirstWindowIsReported()
+{
+    // The first window is stopped (SIGSTOP): a second launch waits a few seconds for
+    // its answer, then says so and exits 1, opening nothing.
+    QProcess first;
+    first.setProcessEnvironment(environment(true));
+    first.setWorkingDirectory(m_dir->path());
+    first.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{});
+    QVERIFY(first.waitForStarted(WaitMs));
+    auto stopFirst = qScopeGuard([&] {
+        ::kill(static_cast<pid_t>(first.processId()), SIGCONT);
+        first.kill();
+        first.waitForFinished(WaitMs);
+    });
+    QByteArray firstErrors;
+    QTRY_VERIFY_WITH_TIMEOUT((firstErrors += first.readAllStandardError()).contains("Listening on"),
+                             WaitMs);
+    QCOMPARE(::kill(static_cast<pid_t>(first.processId()), SIGSTOP), 0);
+
+    QProcess second;
+    second.setProcessEnvironment(environment(true));
+    second.setWorkingDirectory(m_dir->path());
+    second.start(QStringLiteral(BLOCKFORGE_EXECUTABLE), QStringList{});
+    QVERIFY(second.waitForFinished(WaitMs));
+    const QByteArray errors = second.readAllStandardError();
+    QCOMPARE(second.exitCode(), 1);
+    const QByteArray expected = "blockforge: already running (process "
+        + QByteArray::number(first.processId()) + ", lock ";
+    QVERIFY2(errors.contains(expected), errors.constData());
+    QVERIFY(errors.contains("but does not answer"));
+    QVERIFY2(!errors.contains("Listening on"), errors.constData());
 }
 
 QTEST_GUILESS_MAIN(TestRunGui)

@@ -15,8 +15,8 @@
 #include <QTest>
 
 #include "core/block.h"
-#include "core/chainstore.h"
 #include "core/pow.h"
+#include "core/sqlitechainstore.h"
 #include "../core/httptestclient.h"
 
 using namespace Qt::StringLiterals;
@@ -154,7 +154,7 @@ void TestRunServer::signalShutsDownCleanly()
     QVERIFY2(m_log.contains("Closed chain database"), m_log.constData());
 
     // The database was closed properly: it opens and verifies again.
-    ChainStore store(m_dir->filePath(u"chain.db"_s));
+    SqliteChainStore store(m_dir->filePath(u"chain.db"_s));
     QString error;
     QVERIFY2(store.open(&error), qPrintable(error));
     QVERIFY2(store.load(2, &error), qPrintable(error));
@@ -296,7 +296,7 @@ void TestRunServer::readOnlyDatabaseIsSaidSo()
     const QString path = dir + u"/chain.db"_s;
     QVERIFY(QDir().mkpath(dir));
     {
-        ChainStore store(path);
+        SqliteChainStore store(path);
         QString error;
         QVERIFY2(store.open(&error) && store.load(2, &error), qPrintable(error));
     }
@@ -363,7 +363,7 @@ void TestRunServer::backupOfARunningServer()
     QCOMPARE(backup.exitCode(), 0);
     QVERIFY2(log.contains("Backed up 2 blocks of"), log.constData());
     QVERIFY(!log.contains("Listening"));
-    ChainStore copy(target);
+    SqliteChainStore copy(target);
     QString error;
     QVERIFY2(copy.open(&error), qPrintable(error));
     const std::optional<Chain> chain = copy.load(2, &error);

@@ -7,8 +7,8 @@
 #include <QTest>
 
 #include "core/chainbackup.h"
-#include "core/chainstore.h"
 #include "core/pow.h"
+#include "core/sqlitechainstore.h"
 
 using namespace Qt::StringLiterals;
 using Json = CanonicalJson::Json;
@@ -48,7 +48,7 @@ void TestChainStore::init()
 
 Chain TestChainStore::populate(int blocks)
 {
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QString error;
     if (!store.open(&error))
         qFatal("open: %s", qPrintable(error));
@@ -90,7 +90,7 @@ void TestChainStore::emptyDatabaseGetsGenesis()
     QString error;
     QByteArray genesisHash;
     {
-        ChainStore store(dbPath());
+        SqliteChainStore store(dbPath());
         QVERIFY2(store.open(&error), qPrintable(error));
         const std::optional<Chain> chain = store.load(Difficulty, &error);
         QVERIFY2(chain, qPrintable(error));
@@ -100,7 +100,7 @@ void TestChainStore::emptyDatabaseGetsGenesis()
         genesisHash = chain->lastBlock().hash();
     }
     QVERIFY(QFile::exists(dbPath()));
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QVERIFY2(store.open(&error), qPrintable(error));
     const std::optional<Chain> chain = store.load(Difficulty, &error);
     QVERIFY2(chain, qPrintable(error));
@@ -112,12 +112,12 @@ void TestChainStore::blocksAndPendingSurviveReopen()
 {
     const Chain written = populate(4);
     {
-        ChainStore store(dbPath());
+        SqliteChainStore store(dbPath());
         QString error;
         QVERIFY(store.open(&error));
         QVERIFY(store.addPendingTransaction(Chain::transaction(u"carol"_s, u"dave"_s, 2.5), &error));
     }
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QString error;
     QVERIFY2(store.open(&error), qPrintable(error));
     // Loaded at a different difficulty: each stored block keeps the one it was checked at.
@@ -135,7 +135,7 @@ void TestChainStore::blocksAndPendingSurviveReopen()
 void TestChainStore::appendClearsPending()
 {
     populate(1);
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QString error;
     QVERIFY(store.open(&error));
     std::optional<Chain> chain = store.load(Difficulty, &error);
@@ -193,7 +193,7 @@ void TestChainStore::refusesTamperedDatabase()
     QFETCH(QString, expected);
     populate(3);
     {
-        ChainStore store(dbPath());   // one pending transaction, id 1
+        SqliteChainStore store(dbPath());   // one pending transaction, id 1
         QString error;
         QVERIFY(store.open(&error));
         QVERIFY(store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1), &error));
@@ -204,7 +204,7 @@ void TestChainStore::refusesTamperedDatabase()
     const QByteArray before = file.readAll();
     file.close();
 
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QString error;
     const bool opened = store.open(&error);
     if (opened) {
@@ -223,25 +223,25 @@ void TestChainStore::refusesNonDatabaseFile()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(QByteArray(4096, 'x'));
     file.close();
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QString error;
     QVERIFY(!store.open(&error));
     QVERIFY2(error.contains(u"Cannot open chain database"_s), qPrintable(error));
     QVERIFY2(error.contains(u"not a database"_s), qPrintable(error));
     QVERIFY(!store.isOpen());
 
-    ChainStore folder(m_dir->path());
+    SqliteChainStore folder(m_dir->path());
     QVERIFY(!folder.open(&error));
     QVERIFY2(error.contains(u"folder"_s), qPrintable(error));
 }
 
 void TestChainStore::secondStoreOnSameFileIsRefused()
 {
-    ChainStore first(dbPath());
+    SqliteChainStore first(dbPath());
     QString error;
     QVERIFY(first.open(&error));
     QVERIFY(first.load(Difficulty, &error));
-    ChainStore second(dbPath());
+    SqliteChainStore second(dbPath());
     const bool opened = second.open(&error);
     if (opened)
         QVERIFY(!second.load(Difficulty, &error));
@@ -253,8 +253,8 @@ void TestChainStore::secondStoreOnSameFileIsRefused()
 
 void TestChainStore::storesWorkSideBySide()
 {
-    ChainStore a(m_dir->filePath(u"a.db"_s));
-    ChainStore b(m_dir->filePath(u"b.db"_s));
+    SqliteChainStore a(m_dir->filePath(u"a.db"_s));
+    SqliteChainStore b(m_dir->filePath(u"b.db"_s));
     QString error;
     QVERIFY(a.open(&error));
     QVERIFY(b.open(&error));
@@ -274,7 +274,7 @@ void TestChainStore::deletedJournalLosesNothing()
 {
     // Someone deletes the -wal and -shm files of a running server's database: the blocks
     // since the last checkpoint must not vanish on the next start.
-    ChainStore store(dbPath());
+    SqliteChainStore store(dbPath());
     QString error;
     QVERIFY(store.open(&error));
     std::optional<Chain> chain = store.load(Difficulty, &error);
@@ -299,7 +299,7 @@ void TestChainStore::deletedJournalLosesNothing()
     QFile::copy(dbPath() + u"-wal"_s, m_dir->filePath(u"crash.db-wal"_s));
     store.close();
     for (const QString &path : {dbPath(), m_dir->filePath(u"crash.db"_s)}) {
-        ChainStore again(path);
+        SqliteChainStore again(path);
         QVERIFY2(again.open(&error), qPrintable(error));
         const std::optional<Chain> loaded = again.load(Difficulty, &error);
         QVERIFY2(loaded, qPrintable(error));
@@ -311,7 +311,7 @@ void TestChainStore::deletedJournalLosesNothing()
 void TestChainStore::backupWhileOpen()
 {
     const Chain written = populate(3);
-    ChainStore store(dbPath());   // a server holds it
+    SqliteChainStore store(dbPath());   // a server holds it
     QString error;
     QVERIFY(store.open(&error));
     std::optional<Chain> chain = store.load(Difficulty, &error);
@@ -325,7 +325,7 @@ void TestChainStore::backupWhileOpen()
     // The server goes on; the copy stays the snapshot it was.
     const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
     QVERIFY(store.appendBlock(chain->forge(*proof, u"m"_s, 1), Difficulty, &error));
-    ChainStore copy(target);
+    SqliteChainStore copy(target);
     QVERIFY2(copy.open(&error), qPrintable(error));
     const std::optional<Chain> loaded = copy.load(Difficulty, &error);
     QVERIFY2(loaded, qPrintable(error));

@@ -1,3 +1,4 @@
+#include <QFileInfo>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -20,6 +21,7 @@ private slots:
     void roundTrip();
     void junkFallsBackToDefaults();
     void keysAreTheDocumentedOnes();
+    void localServerIsTheDefaultUntilANodeUrlIsSet();
 
 private:
     QString path() const { return m_dir.filePath(u"settings.ini"_s); }
@@ -37,10 +39,15 @@ void TestSettings::defaults()
 {
     const Settings settings(m_dir.filePath(u"empty.ini"_s));
     QCOMPARE(settings.serverUrl(), u"http://127.0.0.1:5000"_s);
-    QCOMPARE(settings.idFile(), u"my_id.txt"_s);
+    // The window's id file lives in the app data folder, by its full path.
+    QCOMPARE(settings.idFile(),
+             QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u"/my_id.txt"_s);
+    QVERIFY(QFileInfo(settings.idFile()).isAbsolute());
     QCOMPARE(settings.threads(), std::max(1, QThread::idealThreadCount()));
     QCOMPARE(settings.engine(), u"auto"_s);
-    QCOMPARE(settings.serverEnabled(), false);
+    // First run: no node URL set, so the local server is the default.
+    QVERIFY(!settings.hasServerUrl());
+    QCOMPARE(settings.serverEnabled(), true);
     QCOMPARE(settings.serverPort(), 5000);
     QCOMPARE(settings.serverDifficulty(), 6);
     QVERIFY(settings.serverDatabasePath().endsWith(u"/chain.db"_s));
@@ -143,6 +150,32 @@ void TestSettings::keysAreTheDocumentedOnes()
                                 u"Miner/Threads"_s, u"Server/DatabasePath"_s,
                                 u"Server/Difficulty"_s, u"Server/Enabled"_s, u"Server/Port"_s,
                                 u"Window/Geometry"_s, u"Window/State"_s}));
+}
+
+void TestSettings::localServerIsTheDefaultUntilANodeUrlIsSet()
+{
+    const QString firstRun = m_dir.filePath(u"first.ini"_s);
+    Settings settings(firstRun);
+    QVERIFY(!settings.hasServerUrl());
+    QVERIFY(settings.serverEnabled());
+
+    // Setting a node URL makes it the default...
+    settings.setServerUrl(u"http://node.example:5000"_s);
+    QVERIFY(settings.hasServerUrl());
+    QVERIFY(!settings.serverEnabled());
+    // ... unless the local server was turned on explicitly.
+    settings.setServerEnabled(true);
+    QVERIFY(settings.serverEnabled());
+    settings.setServerEnabled(false);
+    QVERIFY(!settings.serverEnabled());
+
+    // A blank URL forgets the choice (the key goes) but keeps an explicit Enabled.
+    settings.setServerUrl(u"  "_s);
+    QVERIFY(!settings.hasServerUrl());
+    QCOMPARE(settings.serverUrl(), Settings::defaultServerUrl());
+    QVERIFY(!settings.serverEnabled());
+    settings.sync();
+    QVERIFY(!QSettings(firstRun, QSettings::IniFormat).contains(u"Miner/ServerUrl"_s));
 }
 
 QTEST_GUILESS_MAIN(TestSettings)

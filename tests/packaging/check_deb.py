@@ -62,7 +62,7 @@ def run(command, **kwargs):
 def check_control(deb, version):
     fields = {}
     for name in ("Package", "Version", "Architecture", "Maintainer", "Section", "Priority",
-                 "Depends", "Description"):
+                 "Depends", "Recommends", "Description"):
         fields[name] = run(["dpkg-deb", "-f", deb, name]).stdout.strip()
     architecture = run(["dpkg", "--print-architecture"]).stdout.strip()
     expected = {"Package": "blockforge", "Version": f"{version}-1",
@@ -83,6 +83,8 @@ def check_control(deb, version):
     # The chain's SQLite driver is a plugin, which dpkg-shlibdeps cannot see.
     if "libqt6sql6-sqlite" not in depends:
         fail(f"Depends lacks the Qt SQLite driver libqt6sql6-sqlite: {fields['Depends']!r}")
+    if "libqt6sql6-psql" not in fields.get("Recommends", ""):
+        fail(f"Recommends lacks the Qt PostgreSQL driver libqt6sql6-psql: {fields!r}")
 
 
 def check_contents(deb):

@@ -6,9 +6,16 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileDialog>
+#include <QGroupBox>
+#include <QImage>
+#include <QMap>
+#include <QMenu>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
@@ -16,19 +23,29 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QScopeGuard>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextDocument>
 #include <QThread>
 #include <QTimer>
 
 #include "core/chain.h"
+#include "core/minerid.h"
 #include "core/miningmodel.h"
 #include "core/settings.h"
 #include "ui/mainwindow.h"
+#include "ui/responselog.h"
 
 using namespace Qt::StringLiterals;
 
@@ -102,11 +119,19 @@ private slots:
     void init();
     void cleanup();
     void opensWithAllParts();
+    void firstRunMinesOnTheLocalServer();
+    void unreachableNodeOffersTheLocalServer();
+    void workingDirectoryIdIsTakenOver();
     void remembersSettingsAndId();
+    void fitsTheScreen();
+    void keyboardAndScreenReaders();
+    void startupErrorDoesNotOverlapTheStatus();
     void minesOnEmbeddedServer();
     void serverActionMovesMinerOntoIt();
     void shortcutStartsAndStops();
     void htmlMessageShowsLiterally();
+    void logShowsHiddenCharactersEscaped();
+    void logCopiesClearsAndSaves();
     void garbageServerLeavesWindowUsable();
     void badInputIsExplained();
     void refreshShowsTheSnapshot();
@@ -156,6 +181,9 @@ void TestMainWindow::init()
     QVERIFY(m_dir->isValid());
     m_settings = std::make_unique<Settings>(m_dir->filePath(u"settings.ini"_s));
     m_settings->setIdFile(m_dir->filePath(u"my_id.txt"_s));
+    // A user who has set a node URL: the local server is off until asked for (the
+    // first run, with none set, is firstRunMinesOnTheLocalServer).
+    m_settings->setServerUrl(Settings::defaultServerUrl());
     m_settings->setServerDatabasePath(m_dir->filePath(u"data/chain.db"_s));
     m_settings->setServerPort(0);
     m_settings->setThreads(1);
@@ -247,6 +275,354 @@ void TestMainWindow::opensWithAllParts()
     }
 }
 
+void TestMainWindow::firstRunMinesOnTheLocalServer()
+{
+    // A new user: a fresh home (the app data folder is under it) and empty settings.
+    const QByteArray home = qgetenv("HOME");
+    auto restoreHome = qScopeGuard([&] { qputenv("HOME", home); });
+    QVERIFY(QDir().mkpath(m_dir->filePath(u"home"_s)));
+    qputenv("HOME", QFile::encodeName(m_dir->filePath(u"home"_s)));
+    const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QVERIFY2(dataDir.startsWith(m_dir->path()), qPrintable(dataDir));
+    m_settings = std::make_unique<Settings>(m_dir->filePath(u"fresh.ini"_s));
+    QVERIFY(!m_settings->hasServerUrl());
+    // The default port is taken (by this squatter, or by someone else already): the
+    // local server takes a free one rather than fail.
+    QTcpServer squatter;
+    squatter.listen(QHostAddress::LocalHost, Settings::DefaultServerPort);
+
+    createWindow();
+    QVERIFY(m_model->isLocalServerRunning());
+    QVERIFY(child<QCheckBox>(u"localServerCheck"_s)->isChecked());
+    QCOMPARE(m_settings->serverDatabasePath(), dataDir + u"/chain.db"_s);
+    QVERIFY(m_model->localServerUrl().port() != Settings::DefaultServerPort);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"the local chain server takes port %1 instead"_s
+                                                    .arg(m_model->localServerUrl().port())),
+                             WaitMs);
+    // The window says where Start Mining mines, and how to change it.
+    QVERIFY2(text(u"localServerStateLabel"_s).contains(u"No node URL is set, so Start Mining "
+                                                        "mines on this local chain"_s),
+             qPrintable(text(u"localServerStateLabel"_s)));
+    QVERIFY(text(u"serverStatusLabel"_s).contains(m_model->localServerUrl().toString()));
+    // The id file is in the app data folder, shown by its full path, and an id is
+    // filled in (the account's name) so that the first click mines.
+    const QString idFile = dataDir + u"/my_id.txt"_s;
+    QCOMPARE(child<QLineEdit>(u"idFileEdit"_s)->text(), QDir::toNativeSeparators(idFile));
+    QVERIFY(!QFile::exists(idFile));
+    QVERIFY(!child<QLineEdit>(u"minerIdEdit"_s)->text().isEmpty());
+
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(m_window->isMining());
+    QCOMPARE(m_model->snapshot().serverUrl, m_model->localServerUrl());
+    QCOMPARE(m_model->snapshot().localServerDifficulty, Settings::DefaultServerDifficulty);
+    QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 1, WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        logText().contains(u"HTTP 200: New Block Forged (accepted; coins 1)"_s), WaitMs);
+    QCOMPARE(MinerId::read(idFile).valueOr(QString()), child<QLineEdit>(u"minerIdEdit"_s)->text());
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(!m_window->isMining());
+
+    // Closing keeps the first-run choice: still no node URL, the local server on.
+    m_window->close();
+    const Settings saved(m_settings->fileName());
+    QVERIFY(!saved.hasServerUrl());
+    QVERIFY(saved.serverEnabled());
+}
+
+void TestMainWindow::workingDirectoryIdIsTakenOver()
+{
+    // A my_id.txt where the window was started (the terminal miner's, or the old
+    // window's default), and no id file yet.
+    const QString before = QDir::currentPath();
+    auto restore = qScopeGuard([&] { QDir::setCurrent(before); });
+    QVERIFY(QDir().mkpath(m_dir->filePath(u"cwd"_s)));
+    QVERIFY(QDir::setCurrent(m_dir->filePath(u"cwd"_s)));
+    QFile legacy(m_dir->filePath(u"cwd/my_id.txt"_s));
+    QVERIFY(legacy.open(QIODevice::WriteOnly));
+    legacy.write(" kathy\n");
+    legacy.close();
+    m_settings->setServerDifficulty(2);
+    createWindow();
+    QCOMPARE(child<QLineEdit>(u"minerIdEdit"_s)->text(), u"kathy"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"Miner id \"kathy\" read from "_s), WaitMs);
+
+    // Start saves it to the window's own id file; the old one is left as it was.
+    enableLocalServer(2);
+    clickStartStop();
+    QVERIFY(m_window->isMining());
+    clickStartStop();
+    QCOMPARE(MinerId::read(m_settings->idFile()).valueOr(QString()), u"kathy"_s);
+    QVERIFY(legacy.open(QIODevice::ReadOnly));
+    QCOMPARE(legacy.readAll(), QByteArray(" kathy\n"));
+}
+
+void TestMainWindow::unreachableNodeOffersTheLocalServer()
+{
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+    const quint16 closedPort = closed.serverPort();
+    closed.close();
+    m_settings->setServerDifficulty(2);
+    createWindow();
+    auto *useLocal = child<QPushButton>(u"useLocalServerButton"_s);
+    QVERIFY(useLocal->isHidden());
+    child<QLineEdit>(u"minerIdEdit"_s)->setText(u"judy"_s);
+    child<QLineEdit>(u"nodeUrlEdit"_s)->setText(u"http://127.0.0.1:%1"_s.arg(closedPort));
+    clickStartStop();
+    QTRY_VERIFY_WITH_TIMEOUT(useLocal->isVisible(), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(logText().contains(u"To mine on this computer instead, click "
+                                                "\"Mine on the local server instead\""_s),
+                             WaitMs);
+    QCOMPARE(logText().count(u"To mine on this computer instead"_s), 1);
+
+    // One click: the local server runs and the miner moves onto it.
+    QTest::mouseClick(useLocal, Qt::LeftButton);
+    QVERIFY(m_model->isLocalServerRunning());
+    QVERIFY(m_window->isMining());
+    QCOMPARE(m_model->snapshot().serverUrl, m_model->localServerUrl());
+    QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 1, WaitMs);
+    QVERIFY(useLocal->isHidden());
+    clickStartStop();
+}
+
+void TestMainWindow::fitsTheScreen()
+{
+    // Run again by CTest on an 800x600 screen at scale 1 and on a 1280x800 screen at
+    // QT_SCALE_FACTOR=2 (640x400 logical pixels), which BLOCKFORGE_EXPECT_SCREEN names.
+    const QString expected = qEnvironmentVariable("BLOCKFORGE_EXPECT_SCREEN");
+    // A size saved elsewhere, larger than any of these screens.
+    {
+        QWidget big;
+        big.resize(2240, 1600);
+        m_settings->setWindowGeometry(big.saveGeometry());
+    }
+    createWindow();
+    const QRect available = m_window->screen()->availableGeometry();
+    if (!expected.isEmpty())
+        QCOMPARE(u"%1x%2"_s.arg(available.width()).arg(available.height()), expected);
+    qInfo("screen %dx%d; window %dx%d, frame %dx%d; minimum %dx%d", available.width(),
+          available.height(), m_window->width(), m_window->height(),
+          m_window->frameGeometry().width(), m_window->frameGeometry().height(),
+          m_window->minimumSizeHint().width(), m_window->minimumSizeHint().height());
+    QVERIFY(available.contains(m_window->frameGeometry()));
+    QVERIFY(m_window->minimumSizeHint().width() <= available.width());
+    QVERIFY(m_window->minimumSizeHint().height() <= available.height());
+
+    // Usable: every control can be scrolled into view, whole in width.
+    auto *view = child<QScrollArea>(u"miningView"_s);
+    QWidget *viewport = view->viewport();
+    for (const QString &name : {u"nodeUrlEdit"_s, u"minerIdEdit"_s, u"idFileEdit"_s,
+                                u"browseIdFileButton"_s, u"threadsSpin"_s, u"engineCombo"_s,
+                                u"localServerCheck"_s, u"localServerPortSpin"_s,
+                                u"localServerDifficultySpin"_s, u"startStopButton"_s,
+                                u"coinsLabel"_s, u"hashRateLabel"_s, u"acceptedCount"_s,
+                                u"rejectedCount"_s, u"lastBlockIndex"_s, u"responseLog"_s}) {
+        auto *widget = child<QWidget>(name);
+        view->ensureWidgetVisible(widget, 0, 0);
+        QCoreApplication::processEvents();
+        const QRect shown(widget->mapTo(viewport, QPoint(0, 0)), widget->size());
+        QVERIFY2(shown.left() >= 0 && shown.right() <= viewport->width(),
+                 qPrintable(u"%1 is cut: %2..%3 of %4"_s.arg(name).arg(shown.left())
+                                .arg(shown.right()).arg(viewport->width())));
+        QVERIFY2(shown.intersects(viewport->rect()), qPrintable(name));
+    }
+    QCOMPARE(view->horizontalScrollBar()->maximum(), 0);
+    // The big button shows without scrolling.
+    view->verticalScrollBar()->setValue(0);
+    QCoreApplication::processEvents();
+    auto *start = child<QWidget>(u"startStopButton"_s);
+    QVERIFY2(viewport->rect().contains(QRect(start->mapTo(viewport, QPoint(0, 0)), start->size())),
+             "Start is off screen");
+
+    // The status bar: long texts are elided, its two labels never overlap.
+    MiningSnapshot s;
+    s.state = MiningSnapshot::State::Searching;
+    s.serverUrl = QUrl(u"http://a-very-long-node-name.example.org:5000/some/long/path/"_s);
+    s.problem = u"Connection refused"_s;
+    s.serverUnreachable = true;
+    s.blockIndex = 123456789;
+    s.localServer = true;
+    s.localServerUrl = QUrl(u"http://127.0.0.1:65535"_s);
+    m_window->refresh(s);
+    QCoreApplication::processEvents();
+    auto *miner = child<QLabel>(u"minerStatusLabel"_s);
+    auto *server = child<QLabel>(u"serverStatusLabel"_s);
+    QVERIFY(miner->isVisible() && server->isVisible());
+    QVERIFY2(!miner->geometry().intersects(server->geometry()),
+             qPrintable(u"%1,%2 %3x%4 and %5,%6"_s.arg(miner->x()).arg(miner->y())
+                            .arg(miner->width()).arg(miner->height()).arg(server->x())
+                            .arg(server->y())));
+    QVERIFY(m_window->statusBar()->rect().contains(server->geometry()));
+    QCOMPARE(miner->toolTip(), miner->text());
+    QVERIFY(m_window->minimumSizeHint().width() <= available.width());
+    // Wrapped text keeps all its lines (the view scrolls instead).
+    for (const QString &name : {u"workLabel"_s, u"localServerStateLabel"_s}) {
+        auto *label = child<QLabel>(name);
+        QTRY_VERIFY2_WITH_TIMEOUT(label->height() >= label->heightForWidth(label->width()),
+                                  qPrintable(u"%1: %2 high, needs %3"_s.arg(name)
+                                                 .arg(label->height())
+                                                 .arg(label->heightForWidth(label->width()))),
+                                  WaitMs);
+    }
+    if (!qEnvironmentVariableIsEmpty("BLOCKFORGE_GRAB"))
+        m_window->grab().save(qEnvironmentVariable("BLOCKFORGE_GRAB"));
+}
+
+namespace
+{
+// The mnemonic letter of a text ("&File" -> 'f'), or a null QChar.
+QChar mnemonic(const QString &text)
+{
+    for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] != u'&')
+            continue;
+        if (text[i + 1] != u'&')
+            return text[i + 1].toLower();
+        ++i;   // "&&" is a literal ampersand
+    }
+    return {};
+}
+}
+
+void TestMainWindow::startupErrorDoesNotOverlapTheStatus()
+{
+    // The local server fails while the window is built (its database is a file's
+    // child): the error shows in the status bar instead of the miner's state, not
+    // painted over it or the server's label.
+    QFile blocker(m_dir->filePath(u"file"_s));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    m_settings->setServerDatabasePath(m_dir->filePath(u"file/chain.db"_s));
+    m_settings->setServerEnabled(true);
+    createWindow();
+    auto *note = child<QLabel>(u"statusNoteLabel"_s);
+    auto *miner = child<QLabel>(u"minerStatusLabel"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(note->isVisible(), WaitMs);
+    QVERIFY(note->text().startsWith(u"Cannot start the local chain server"_s));
+    QVERIFY(!miner->isVisible());
+    QList<QWidget *> shown;
+    for (QWidget *widget : m_window->statusBar()->findChildren<QWidget *>(
+             Qt::FindDirectChildrenOnly))
+        if (widget->isVisible() && qobject_cast<QLabel *>(widget))
+            shown << widget;
+    QCOMPARE(shown.size(), 2);
+    QVERIFY(!shown[0]->geometry().intersects(shown[1]->geometry()));
+    for (QWidget *widget : std::as_const(shown))
+        QVERIFY(m_window->statusBar()->rect().contains(widget->geometry()));
+    // The miner's state comes back after a while.
+    QTRY_VERIFY_WITH_TIMEOUT(miner->isVisible() && !note->isVisible(), WaitMs);
+    QCOMPARE(miner->text(), u"Stopped"_s);
+}
+
+void TestMainWindow::keyboardAndScreenReaders()
+{
+    createWindow();
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+
+    // Mnemonics: the menu bar's and the window's (labels with a buddy, buttons, check
+    // boxes, group boxes) are one scope, each menu's items another; no letter twice.
+    // A page of a tab widget is a scope of its own (with the menu bar): the others
+    // are hidden while it shows.
+    QMap<QChar, QStringList> menuBar;
+    for (QAction *menu : m_window->menuBar()->actions()) {
+        menuBar[mnemonic(menu->text())] << menu->text();
+        QMap<QChar, QStringList> items;
+        for (QAction *item : menu->menu()->actions())
+            if (!item->isSeparator())
+                items[mnemonic(item->text())] << item->text();
+        items.remove(QChar());
+        for (auto it = items.cbegin(); it != items.cend(); ++it)
+            QVERIFY2(it->size() == 1, qPrintable(it->join(u", "_s)));
+    }
+    QVERIFY(menuBar.contains(u'f'));
+    QMap<const QWidget *, QMap<QChar, QStringList>> scopes;
+    scopes[nullptr] = menuBar;
+    for (QWidget *widget : m_window->findChildren<QWidget *>()) {
+        QString text;
+        if (auto *label = qobject_cast<QLabel *>(widget); label && label->buddy())
+            text = label->text();
+        else if (auto *button = qobject_cast<QAbstractButton *>(widget))
+            text = button->text();
+        else if (auto *group = qobject_cast<QGroupBox *>(widget))
+            text = group->title();
+        const QChar letter = mnemonic(text);
+        if (letter.isNull())
+            continue;
+        const QWidget *page = nullptr;
+        for (const QWidget *w = widget; w && !page; w = w->parentWidget()) {
+            const QWidget *stack = w->parentWidget();
+            if (stack && qobject_cast<const QTabWidget *>(stack->parentWidget()))
+                page = w;
+        }
+        if (!scopes.contains(page))
+            scopes[page] = menuBar;
+        scopes[page][letter] << text;
+    }
+    for (const auto &scope : std::as_const(scopes)) {
+        for (auto it = scope.cbegin(); it != scope.cend(); ++it)
+            QVERIFY2(it->size() == 1,
+                     qPrintable(u"Alt+%1: %2"_s.arg(it.key(), it->join(u", "_s))));
+    }
+
+    // Alt+F opens the File menu; Alt+E goes to the id file, Alt+N to the engine.
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::AltModifier);
+    auto *fileMenu = m_window->findChild<QMenu *>(u"fileMenu"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::activePopupWidget(), fileMenu, WaitMs);
+    fileMenu->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!QApplication::activePopupWidget(), WaitMs);
+    QTest::keyClick(m_window.get(), Qt::Key_E, Qt::AltModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::focusWidget(), child<QWidget>(u"idFileEdit"_s),
+                              WaitMs);
+    QTest::keyClick(m_window.get(), Qt::Key_N, Qt::AltModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::focusWidget(), child<QWidget>(u"engineCombo"_s),
+                              WaitMs);
+
+    // A focus ring on Start that can be seen: at least a 2 px frame of the highlight
+    // colour all round, which is not there without the focus.
+    auto *start = child<QPushButton>(u"startStopButton"_s);
+    const QColor highlight = start->palette().color(QPalette::Active, QPalette::Highlight);
+    auto ringPixels = [&] {
+        const QImage image = start->grab().toImage().scaled(start->size());
+        int count = 0;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                count += image.pixelColor(x, y).rgb() == highlight.rgb() ? 1 : 0;
+        return count;
+    };
+    child<QWidget>(u"nodeUrlEdit"_s)->setFocus();
+    QTRY_VERIFY_WITH_TIMEOUT(!start->hasFocus(), WaitMs);
+    const int unfocused = ringPixels();
+    start->setFocus(Qt::TabFocusReason);
+    QTRY_VERIFY_WITH_TIMEOUT(start->hasFocus(), WaitMs);
+    const int focused = ringPixels();
+    qInfo("highlight pixels on Start: %d with the focus, %d without", focused, unfocused);
+    QVERIFY2(focused - unfocused >= 2 * 2 * (start->width() + start->height()),
+             qPrintable(u"%1 vs %2"_s.arg(focused).arg(unfocused)));
+
+    // Every figure and control of the Mining view and the status bar has a tooltip
+    // and a name for screen readers.
+    QList<QWidget *> described = child<QWidget>(u"miningView"_s)->findChildren<QWidget *>();
+    described += m_window->statusBar()->findChildren<QWidget *>();
+    int checked = 0;
+    for (QWidget *widget : std::as_const(described)) {
+        const bool figure = qobject_cast<QLabel *>(widget) && !widget->objectName().isEmpty();
+        const bool control = qobject_cast<QAbstractButton *>(widget)
+            || qobject_cast<QLineEdit *>(widget) || qobject_cast<QAbstractSpinBox *>(widget)
+            || qobject_cast<QComboBox *>(widget) || qobject_cast<QPlainTextEdit *>(widget);
+        if ((!figure && !control) || widget->objectName().startsWith(u"qt_"_s))
+            continue;
+        ++checked;
+        const QString what = u"%1 %2 (%3)"_s.arg(QString::fromLatin1(
+            widget->metaObject()->className()), widget->objectName(), widget->accessibleName());
+        QVERIFY2(!widget->toolTip().isEmpty(), qPrintable(what + u": no tooltip"_s));
+        QVERIFY2(!widget->accessibleName().isEmpty(), qPrintable(what + u": no accessible name"_s));
+    }
+    QVERIFY2(checked >= 30, qPrintable(QString::number(checked)));
+}
+
 void TestMainWindow::remembersSettingsAndId()
 {
     QFile idFile(m_settings->idFile());
@@ -262,7 +638,7 @@ void TestMainWindow::remembersSettingsAndId()
     auto *engines = child<QComboBox>(u"engineCombo"_s);
     engines->setCurrentIndex(engines->count() - 1);
     const QString engine = engines->currentData().toString();
-    m_window->resize(900, 700);
+    m_window->resize(700, 500);   // fits the 800x600 offscreen screen
     m_window->close();
     m_window.reset();
 
@@ -277,7 +653,7 @@ void TestMainWindow::remembersSettingsAndId()
     QCOMPARE(child<QLineEdit>(u"nodeUrlEdit"_s)->text(), u"http://node.example:8080"_s);
     QCOMPARE(child<QSpinBox>(u"threadsSpin"_s)->value(), 2);
     QCOMPARE(child<QComboBox>(u"engineCombo"_s)->currentData().toString(), engine);
-    QCOMPARE(m_window->size(), QSize(900, 700));
+    QCOMPARE(m_window->size(), QSize(700, 500));
 }
 
 void TestMainWindow::minesOnEmbeddedServer()
@@ -411,6 +787,82 @@ void TestMainWindow::htmlMessageShowsLiterally()
     QTRY_VERIFY_WITH_TIMEOUT(number(u"rejectedCount"_s) >= 1, WaitMs);
     QVERIFY(logText().contains(QString::fromUtf8(html) + u" (rejected; retrying in "_s));
     QCOMPARE(text(u"coinsLabel"_s), u"0"_s);
+}
+
+void TestMainWindow::logShowsHiddenCharactersEscaped()
+{
+    createWindow();
+    auto *log = child<ResponseLog>(u"responseLog"_s);
+    log->clearLog();   // the window's own first lines (the miner id's origin)
+    // A right-to-left override, isolates, a zero-width space, a BOM, a tab, a line
+    // break, a C1 control, a tag character (astral) and a lone surrogate; and text a
+    // core log line escaped already, which must not be escaped twice.
+    const QString hostile = u"Block 2: HTTP 400: \u202Eevil\u2066x\u2069\u200B\uFEFF\t2\nforged"
+                            "\u009B\U000E0041 \\u202e "_s + QChar(0xD800) + u"end"_s;
+    log->addEntry(LogEntry{QDateTime::currentDateTime(), LogEntry::Kind::Rejected, hostile, 2});
+    log->flush();
+    const QString shown = log->toPlainText();
+    QVERIFY2(shown.endsWith(u"Block 2: HTTP 400: \\u202eevil\\u2066x\\u2069\\u200b\\ufeff\\t2"
+                            "\\nforged\\x9b\\U000e0041 \\u202e \\ud800end"_s),
+             qPrintable(shown));
+    QCOMPARE(shown.count(u'\n'), 0);   // one line
+    for (const QChar c : shown)
+        QVERIFY2(!c.isSurrogate() && c.category() != QChar::Other_Format
+                     && c.category() != QChar::Other_Control,
+                 qPrintable(u"U+%1 shown raw"_s.arg(c.unicode(), 4, 16, QLatin1Char('0'))));
+    // Laid out left to right, whatever the text.
+    QCOMPARE(log->document()->defaultTextOption().textDirection(), Qt::LeftToRight);
+    QCOMPARE(log->document()->firstBlock().blockFormat().layoutDirection(), Qt::LeftToRight);
+    QCOMPARE(ResponseLog::shownText(u"plain text, 日本語, \u05D0\u05D1 \\ ok"_s),
+             u"plain text, 日本語, \u05D0\u05D1 \\ ok"_s);
+}
+
+void TestMainWindow::logCopiesClearsAndSaves()
+{
+    createWindow();
+    auto *log = child<ResponseLog>(u"responseLog"_s);
+    log->clearLog();   // the window's own first lines (the miner id's origin)
+    const QDateTime time = QDateTime::currentDateTime();
+    log->addEntry(LogEntry{time, LogEntry::Kind::Accepted, u"Block 2: accepted \u00e9"_s, 2});
+    log->addEntry(LogEntry{time, LogEntry::Kind::Error, u"GET /last_block: refused"_s, 0});
+    log->flush();
+    const QString all = log->toPlainText();
+    QCOMPARE(all.count(u'\n'), 1);
+
+    // Copy: everything, or the selection.
+    QGuiApplication::clipboard()->clear();
+    QTest::mouseClick(child<QPushButton>(u"copyLogButton"_s), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), all);
+    QTextCursor cursor = log->textCursor();
+    cursor.movePosition(QTextCursor::End);
+    cursor.movePosition(QTextCursor::StartOfBlock, QTextCursor::KeepAnchor);
+    log->setTextCursor(cursor);
+    QTest::mouseClick(child<QPushButton>(u"copyLogButton"_s), Qt::LeftButton);
+    QVERIFY(QGuiApplication::clipboard()->text().endsWith(u"GET /last_block: refused"_s));
+    QVERIFY(!QGuiApplication::clipboard()->text().contains(u"Block 2"_s));
+
+    // Save, through the button's dialog: the file reads back as the log, UTF-8.
+    const QString path = m_dir->filePath(u"saved log.txt"_s);
+    QTest::mouseClick(child<QPushButton>(u"saveLogButton"_s), Qt::LeftButton);
+    QFileDialog *dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = m_window->findChild<QFileDialog *>()) != nullptr, WaitMs);
+    dialog->selectFile(path);
+    static_cast<QDialog *>(dialog)->accept();   // as the Save button would
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(path), WaitMs);
+    QFile saved(path);
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(saved.readAll()), all + u'\n');
+    // A file that cannot be written says so.
+    const Result<void> failed = log->saveTo(m_dir->filePath(u"no/such/dir/log.txt"_s));
+    QVERIFY(!failed);
+    QVERIFY(failed.errorMessage().startsWith(u"Cannot save the log to "_s));
+
+    // Clear empties it, queued lines included.
+    log->addEntry(LogEntry{time, LogEntry::Kind::Info, u"queued"_s, 0});
+    QTest::mouseClick(child<QPushButton>(u"clearLogButton"_s), Qt::LeftButton);
+    QCOMPARE(log->toPlainText(), QString());
+    QTest::qWait(2 * ResponseLog::FlushIntervalMs);
+    QCOMPARE(log->toPlainText(), QString());
 }
 
 void TestMainWindow::garbageServerLeavesWindowUsable()
