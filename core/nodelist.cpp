@@ -64,8 +64,17 @@ void NodeList::failed()
     const QString why = tooMany
         ? u"%1 failures in a row"_s.arg(m_failures)
         : u"failing for %1 s"_s.arg(m_failingSince.elapsed() / 1000);
-    switchTo((m_current + 1) % static_cast<int>(m_nodes.size()),
-             u"%1 stopped answering (%2)"_s.arg(Validate::displayUrl(m_nodes[m_current]), why));
+    const int from = m_current;
+    const QString reason = u"%1 stopped answering (%2)"_s.arg(
+        Validate::displayUrl(m_nodes[from]), why);
+    m_failures = 0;
+    m_failingSince.invalidate();
+    // Once the miner has finished reacting to this failure (it schedules its retry after
+    // reporting it): switching then cancels that retry and asks the next node at once.
+    QMetaObject::invokeMethod(this, [this, from, reason] {
+        if (m_active && m_current == from && m_miner->isRunning())
+            switchTo((from + 1) % static_cast<int>(m_nodes.size()), reason);
+    }, Qt::QueuedConnection);
 }
 
 void NodeList::succeeded()
@@ -80,7 +89,7 @@ void NodeList::switchTo(int index, const QString &reason)
     m_current = index;
     m_failures = 0;
     m_failingSince.invalidate();
-    qCInfo(lcMiner).noquote() << reason << "- mining on" << Validate::displayUrl(m_nodes[index]);
+    qCDebug(lcMiner).noquote() << reason << "- mining on" << Validate::displayUrl(m_nodes[index]);
     m_miner->switchServer(m_nodes[index]);
     emit switched(from, m_nodes[index], reason);
     updateProbing();

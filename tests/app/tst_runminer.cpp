@@ -304,7 +304,8 @@ void TestRunMiner::jsonPrintsOneObjectPerEvent()
     const QJsonObject node = events[u"node"_s].first();
     QCOMPARE(node[u"to"_s].toString(), u"http://***@127.0.0.1:%1"_s.arg(port));
     QVERIFY(node[u"reason"_s].toString().contains(u"stopped answering (3 failures in a row)"_s));
-    QVERIFY(order.indexOf(u"node"_s) < order.indexOf(u"work"_s));
+    // Straight on to the new node: no retry of the old one's back-off in between.
+    QCOMPARE(order.value(order.indexOf(u"node"_s) + 1), u"work"_s);
     const QJsonObject work = events[u"work"_s].first();
     QCOMPARE(work[u"block"_s].toInt(), 2);
     QCOMPARE(work[u"difficulty"_s].toInt(), 4);
