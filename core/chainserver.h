@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <vector>
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
 #include <QString>
@@ -14,7 +17,9 @@
 #include "core/httpanswer.h"
 #include "core/pow.h"
 
+class QTimer;
 class QUrlQuery;
+class HttpDeferred;
 class HttpListener;
 struct HttpRequest;
 
@@ -24,6 +29,14 @@ struct HttpRequest;
 // first valid proof for a block wins: a handler checks and commits in one go on that one
 // thread. The only wait is that commit (SQLite with synchronous=FULL: one fsync, about a
 // millisecond), since a block is acknowledged only once it is durable.
+//
+// Push: GET /last_block?wait=HASH is a long poll. It is answered at once when the last
+// block's hash is not HASH, else when the tip next changes (tipChanged()) or after
+// longPollTimeoutMs with the last block as it is. Every /last_block answer carries the
+// header "X-Blockforge-Wait: <seconds>" to announce it; the classic body is unchanged.
+// A waiting client holds its connection (counted against maxConnections, never taken for
+// idle) and costs no CPU; at most maxWaiters wait (never more than half the connections),
+// further ones get a 503 that says to poll.
 class ChainServer final : public QObject
 {
     Q_OBJECT
@@ -40,6 +53,7 @@ public:
     // 1,040 bytes at most, astral characters escaped). The rest is the pending budget.
     static constexpr qsizetype BlockReserve = 2048;
     static constexpr qsizetype MaxChainPage = 1000;   // GET /chain?start=&limit= cap
+    static constexpr char WaitHeader[] = "X-Blockforge-Wait";   // announces the long poll
 
     struct Config
     {
@@ -52,9 +66,14 @@ public:
         // Connection limits (HttpListener::Limits).
         int requestTimeoutMs = 10'000;
         int idleTimeoutMs = 60'000;
-        int maxConnections = 1000;
+        int maxConnections = 2000;
         qint64 maxQueuedBytesPerConnection = 1 << 20;
         qint64 maxQueuedBytes = 64 << 20;
+        // The long poll (GET /last_block?wait=HASH): how long a client waits for a new
+        // block at most (0 turns push off: no header, wait is ignored), and how many may
+        // wait at once (at most maxConnections / 2, so others always find a connection).
+        int longPollTimeoutMs = 30'000;
+        int maxWaiters = 1000;
     };
 
     explicit ChainServer(const Config &config, QObject *parent = nullptr);
@@ -70,6 +89,8 @@ public:
     const Chain &chain() const { return m_chain; }
     const Config &config() const { return m_config; }
     const HttpListener *listener() const { return m_listener; }
+    int waiterCount() const;   // clients waiting for a new block
+    int maxWaiters() const;
 
     // The answers to POST /mine and POST /transactions/new for a request body. The
     // routes call these; so do the fuzz targets, without any socket.
@@ -78,6 +99,10 @@ public:
 
 signals:
     void blockForged(const Block &block);   // after the block is committed
+    // The last block changed: emitted where the tip changes (a block forged here, or
+    // one that arrived from elsewhere once the chain holds it). Waiting clients are
+    // answered on this signal, and only on it.
+    void tipChanged(const QByteArray &hash, qint64 index);
     // The path as sent, percent-decoded, with control, C1 and bidi characters escaped
     // (Printable::escaped): safe to print.
     void requestServed(const QString &method, const QString &path, int status,
@@ -88,6 +113,10 @@ private:
     HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
     HttpAnswer lastBlock() const;
+    HttpAnswer waitForBlock(const QUrlQuery &query);
+    void answerWaiters();
+    void expireWaiters();
+    void scheduleExpiry();
     HttpAnswer fullChain(const QUrlQuery &query) const;
     HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;
 
@@ -95,11 +124,22 @@ private:
     ChainStore m_store;
     Chain m_chain;
     QByteArray m_lastBlockAnswer;   // serialised once per block
+    QByteArray m_tipHash;           // the last block's hash
+    QByteArray m_waitHeader;        // "X-Blockforge-Wait: 30\r\n", or empty
     // Every block's canonical JSON, joined by ", ", appended to per block (never rebuilt
     // whole), with each block's offset; GET /chain answers are cut from it, a piece at a
     // time as the client reads.
     QByteArray m_chainBlocks;
     std::vector<qsizetype> m_blockOffsets;
+    struct Waiter
+    {
+        std::shared_ptr<HttpDeferred> deferred;
+        QByteArray hash;   // what the client has
+        qint64 deadline;   // m_clock ms
+    };
+    std::deque<Waiter> m_waiters;   // by deadline (the timeout is the same for all)
+    QElapsedTimer m_clock;
+    QTimer *m_waitTimer = nullptr;        // child of this: the next deadline
     HttpListener *m_listener = nullptr;   // child of this
     QString m_errorString;
     quint16 m_port = 0;
