@@ -574,6 +574,7 @@ void TestMiner::winsBlockOnClassicPythonServer()
     QSignalSpy stopped(&miner, &Miner::stopped);
     QVERIFY(miner.start(fastConfig(url, u"ivy\n"_s)));
     QVERIFY(answered.wait(WaitMs));
+    QCOMPARE(miner.updates(), Miner::Updates::Polling);   // a classic server offers no push
     miner.stop();
     QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, WaitMs);   // a last answer is counted too
     int accepted = 0;
