@@ -98,6 +98,7 @@ int runMiner(QCoreApplication &app, const Options &options)
     setup.id = *id;
     setup.threads = chosen->threads.value_or(0);
     setup.engine = chosen->engine.value_or(QString());
+    setup.tuning.push = !options.parser.isSet(options.noPush);
     if (const Result<void> started = model.startMining(setup); !started) {
         std::fprintf(stderr, "blockforge: %s\n", qUtf8Printable(started.errorMessage()));
         return 1;

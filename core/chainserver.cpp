@@ -271,7 +271,8 @@ int ChainServer::waiterCount() const
 // GET /last_block?wait=HASH: the last block once its hash is not HASH.
 HttpAnswer ChainServer::waitForBlock(const QUrlQuery &query)
 {
-    const QByteArray hash = query.queryItemValue(u"wait"_s, QUrl::FullyDecoded).toLatin1().toLower();
+    const QByteArray hash =
+        query.queryItemValue(u"wait"_s, QUrl::FullyDecoded).toLatin1().toLower();
     const bool isHash = hash.size() == 64
         && std::all_of(hash.begin(), hash.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');

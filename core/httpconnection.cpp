@@ -127,9 +127,10 @@ void HttpConnection::deliver(const HttpDeferred *deferred, const HttpAnswer &ans
 {
     if (m_descriptor < 0)
         return;
-    const auto waiting = std::find_if(m_output.begin(), m_output.end(), [deferred](const Output &o) {
-        return o.deferred.get() == deferred;
-    });
+    const auto waiting = std::find_if(m_output.begin(), m_output.end(),
+                                      [deferred](const Output &o) {
+                                          return o.deferred.get() == deferred;
+                                      });
     if (waiting == m_output.end())
         return;
     Output &output = *waiting;

@@ -88,6 +88,7 @@ private:
     void handleProofFound(qint64 blockIndex, quint64 proof, double seconds, quint64 attempts);
     void handleAnswer(qint64 blockIndex, const MinerProtocol::MineAnswer &answer, int retryInMs);
     void handleBlockForged(const Block &block);
+    void handleUpdatesChanged(Miner::Updates updates);
     bool minesOnLocalServer() const;
 
     // Session totals.
