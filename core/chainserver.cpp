@@ -231,8 +231,7 @@ HttpAnswer ChainServer::route(const QString &path, const HttpRequest &request)
 void ChainServer::refreshAnswers(bool rebuildChain)
 {
     // The chain keeps the last block's canonical string: reuse it, never write it again.
-    m_lastBlockAnswer = "{\"last_block\": " + m_chain.lastBlockString() + ", \"difficulty\": "
-        + QByteArray::number(m_chain.difficulty()) + "}";
+    m_lastBlockAnswer = lastBlockAnswer(m_chain.lastBlockString());
     m_tipHash = m_chain.lastBlock().hash();
     m_waitHeader = m_config.longPollTimeoutMs <= 0 ? QByteArray()
         : QByteArray(WaitHeader) + ": "
@@ -250,6 +249,12 @@ void ChainServer::refreshAnswers(bool rebuildChain)
         const bool last = i + 1 == blocks.size();
         m_chainBlocks += last ? m_chain.lastBlockString() : blocks[i].blockString();
     }
+}
+
+QByteArray ChainServer::lastBlockAnswer(const QByteArray &blockString) const
+{
+    return "{\"last_block\": " + blockString + ", \"difficulty\": "
+        + QByteArray::number(m_chain.difficulty()) + "}";
 }
 
 HttpAnswer ChainServer::lastBlock() const
@@ -463,9 +468,22 @@ HttpAnswer ChainServer::submitProof(const QByteArray &bytes)
         return message(u"Invalid proof"_s, Status::BadRequest);
     }
     Block block = m_chain.forge(proof, id, m_config.reward);
+    // Waiting miners learn of the block now, while it is committed (an fsync, up to tens
+    // of milliseconds, in which their work would be wasted): nothing they send is handled
+    // before the commit ends, since one thread handles everything, and the winner's 200
+    // still waits for it. Should the commit fail, the tip moves back and a miner that
+    // waits on the lost block is answered at once with the real one.
+    const QByteArray previousAnswer = m_lastBlockAnswer;
+    const QByteArray previousHash = m_tipHash;
+    m_lastBlockAnswer = lastBlockAnswer(block.blockString());
+    m_tipHash = block.hash();
+    emit tipChanged(m_tipHash, block.index());
     QString error;
     if (!m_store.appendBlock(block, m_chain.difficulty(), &error)) {
         qCWarning(lcServer) << "Cannot store block" << block.index() << ":" << error;
+        m_lastBlockAnswer = previousAnswer;
+        m_tipHash = previousHash;
+        emit tipChanged(m_tipHash, m_chain.lastBlock().index());
         return message(u"Cannot store the block: "_s + error, Status::InternalServerError);
     }
     m_chain.append(block);
@@ -473,7 +491,6 @@ HttpAnswer ChainServer::submitProof(const QByteArray &bytes)
     qCInfo(lcServer).noquote() << "Forged block" << block.index() << "for"
                                << Printable::escaped(id) << "proof" << proof;
     emit blockForged(block);
-    emit tipChanged(m_tipHash, block.index());
     return answer(Json{{"message", "New Block Forged"},
                        {"index", block.index()},
                        {"transactions", block.transactions()},

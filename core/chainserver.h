@@ -99,9 +99,10 @@ public:
 
 signals:
     void blockForged(const Block &block);   // after the block is committed
-    // The last block changed: emitted where the tip changes (a block forged here, or
-    // one that arrived from elsewhere once the chain holds it). Waiting clients are
-    // answered on this signal, and only on it.
+    // The last block changed: emitted where the tip changes (a block forged here, as
+    // soon as it is forged, while it is committed, and again with the block before should
+    // the commit fail; or one that arrived from elsewhere once the chain holds it).
+    // Waiting clients are answered on this signal, and only on it.
     void tipChanged(const QByteArray &hash, qint64 index);
     // The path as sent, percent-decoded, with control, C1 and bidi characters escaped
     // (Printable::escaped): safe to print.
@@ -113,6 +114,7 @@ private:
     HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
     HttpAnswer lastBlock() const;
+    QByteArray lastBlockAnswer(const QByteArray &blockString) const;
     HttpAnswer waitForBlock(const QUrlQuery &query);
     void answerWaiters();
     void expireWaiters();

@@ -149,7 +149,16 @@ void HttpConnection::deliver(const HttpDeferred *deferred, const HttpAnswer &ans
     if (waiting == m_output.begin())
         m_lastProgress = now;   // the wait for the client to read starts now
     addQueued(output.bytes.size());
+    // Delivered from inside another request's handler (a POST /mine forging a block):
+    // requests pipelined after the wait are handled from the event loop, never nested.
+    const bool processing = m_processing;
+    m_processing = true;
     flush();
+    if (m_descriptor < 0)
+        return;
+    m_processing = processing;
+    if (!processing && m_reader.buffered() > 0)
+        QMetaObject::invokeMethod(this, [this] { process(); }, Qt::QueuedConnection);
 }
 
 void HttpConnection::process()

@@ -7,6 +7,9 @@
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -46,6 +49,8 @@ private slots:
     void headWaitsToo();
     void pushOffAnswersAsClassic();
     void closeEndsWaits();
+    void failedCommitMovesTheTipBack();
+    void pipelinedMineAfterAWaitIsNotNested();
 
 private:
     ChainServer *startServer(ChainServer::Config config = {});
@@ -391,6 +396,61 @@ void TestLongPoll::closeEndsWaits()
     QCOMPARE(m_server->waiterCount(), 0);
     for (const auto &client : clients)
         QTRY_VERIFY_WITH_TIMEOUT(client->isClosed(), Wait);
+}
+
+void TestLongPoll::failedCommitMovesTheTipBack()
+{
+    // Waiters learn of a block while it is committed; a commit that fails (here a
+    // trigger refuses the row) moves the tip back, and whoever waits on the lost block
+    // is answered at once with the real one.
+    const QByteArray genesis = tipHash();
+    const QByteArray genesisAnswer = classicAnswer();
+    HttpTestClient waiter(m_port);
+    waiter.send(waitRequest(genesis));
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->waiterCount(), 1, Wait);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"saboteur"_s);
+        db.setDatabaseName(m_dir->filePath(u"chain0.db"_s));
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY2(query.exec(u"CREATE TRIGGER refuse BEFORE INSERT ON blocks"
+                             " BEGIN SELECT RAISE(FAIL, 'disk on fire'); END"_s),
+                 qPrintable(query.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(u"saboteur"_s);
+    QSignalSpy tip(m_server, &ChainServer::tipChanged);
+    QVERIFY(!forge());
+    QCOMPARE(m_server->chain().length(), 1);
+    QCOMPARE(tip.size(), 2);   // forward, then back
+    QCOMPARE(tip.back().at(0).toByteArray(), genesis);
+    QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 1u, Wait);
+    const std::optional<Json> told = CanonicalJson::parse(waiter.answers().front().body);
+    QVERIFY(told && told->contains("last_block"));
+    const std::optional<Block> lost = Block::fromJson(told->at("last_block"));
+    QVERIFY(lost);
+    QCOMPARE(lost->index(), 2);
+    waiter.send(waitRequest(lost->hash()));
+    QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 2u, Wait);
+    QCOMPARE(waiter.answers().back().body, genesisAnswer);
+    QCOMPARE(m_server->waiterCount(), 0);
+}
+
+void TestLongPoll::pipelinedMineAfterAWaitIsNotNested()
+{
+    // A waiter pipelines a valid proof after its wait; another client forges the block
+    // first. The waiter's proof is handled after that block is committed: stale.
+    const QByteArray genesis = tipHash();
+    const auto proof = Pow::search(m_server->chain().lastBlockString(), Difficulty, 0, 1'000'000);
+    QVERIFY(proof);
+    const QByteArray body = CanonicalJson::dump(Json{{"proof", *proof}, {"id", "bob"}});
+    HttpTestClient waiter(m_port);
+    waiter.send(waitRequest(genesis) + HttpTestClient::request("POST"_ba, "/mine"_ba, body));
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->waiterCount(), 1, Wait);
+    QVERIFY(forge());
+    QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 2u, Wait);
+    QCOMPARE(waiter.answers()[0].body, classicAnswer());
+    QCOMPARE(waiter.answers()[1].status, 409);
+    QCOMPARE(m_server->chain().length(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestLongPoll)
