@@ -228,12 +228,12 @@ void Miner::handleWork(const HttpResult &answer, bool poll, bool longPoll, qint6
             m_pushAgainAt = m_clock.elapsed() + m_config.pushRetryMs;
         else
             m_longPollMs = 0;
-        setUpdates(Updates::Polling);
         m_problem = tip.errorMessage();
         m_unreachable = !answer;
         emit problemOccurred(u"GET /last_block?wait: %1; polling every %2 instead"_s
                                  .arg(tip.errorMessage(),
                                       MiningText::seconds(m_config.pollIntervalMs)));
+        setUpdates(Updates::Polling);
         schedulePoll(m_config.pollIntervalMs);
         return;
     }
