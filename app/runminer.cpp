@@ -66,6 +66,7 @@ int runMiner(QCoreApplication &app, const Options &options)
     }
 
     MiningModel model(*priority);
+    model.setPushAllowed(!options.parser.isSet(options.noPush));
     QObject::connect(&model, &MiningModel::logged, &model, [](const LogEntry &entry) {
         say(entry.time, entry.kind == LogEntry::Kind::Error ? u"Error: "_s + entry.text
                                                             : entry.text);
@@ -98,7 +99,6 @@ int runMiner(QCoreApplication &app, const Options &options)
     setup.id = *id;
     setup.threads = chosen->threads.value_or(0);
     setup.engine = chosen->engine.value_or(QString());
-    setup.tuning.push = !options.parser.isSet(options.noPush);
     if (const Result<void> started = model.startMining(setup); !started) {
         std::fprintf(stderr, "blockforge: %s\n", qUtf8Printable(started.errorMessage()));
         return 1;

@@ -110,6 +110,7 @@ Result<void> MiningModel::startMining(const MinerSetup &setup)
             return Error{u"The engine '%1' is not available on this CPU"_s.arg(setup.engine)};
     }
     config.threads = setup.threads;
+    config.push = config.push && m_pushAllowed;
     config.id = setup.id.trimmed();
     if (!setup.idFile.isEmpty()) {
         const Result<bool> saved = MinerId::save(setup.idFile, config.id);
