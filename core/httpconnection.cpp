@@ -58,6 +58,11 @@ bool HttpConnection::isWaiting() const
     return !m_output.empty() && m_output.back().deferred != nullptr;
 }
 
+bool HttpConnection::hasDeadlines() const
+{
+    return m_descriptor >= 0 && !(isWaiting() && m_output.size() == 1);
+}
+
 bool HttpConnection::hasUnreadInput() const
 {
     int bytes = 0;
@@ -149,6 +154,7 @@ void HttpConnection::deliver(const HttpDeferred *deferred, const HttpAnswer &ans
     if (waiting == m_output.begin())
         m_lastProgress = now;   // the wait for the client to read starts now
     addQueued(output.bytes.size());
+    m_listener->wakeTimers();
     // Delivered from inside another request's handler (a POST /mine forging a block):
     // requests pipelined after the wait are handled from the event loop, never nested.
     const bool processing = m_processing;

@@ -49,6 +49,8 @@ public:
     qint64 queuedBytes() const { return m_queued; }
     bool hasUnreadInput() const;   // bytes from the client wait in the kernel
     bool isWaiting() const;        // for an answer given later (a long poll)
+    // Something here may time out: anything but a long poll with nothing before it.
+    bool hasDeadlines() const;
     QHostAddress peerAddress() const;
 
     void refuse(int status, const QString &message);   // answer at once and close
