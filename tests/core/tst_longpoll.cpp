@@ -50,6 +50,7 @@ private slots:
     void pushOffAnswersAsClassic();
     void closeEndsWaits();
     void failedCommitMovesTheTipBack();
+    void timeoutsResumeAfterAWait();
     void pipelinedMineAfterAWaitIsNotNested();
 
 private:
@@ -433,6 +434,26 @@ void TestLongPoll::failedCommitMovesTheTipBack()
     QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 2u, Wait);
     QCOMPARE(waiter.answers().back().body, genesisAnswer);
     QCOMPARE(m_server->waiterCount(), 0);
+}
+
+void TestLongPoll::timeoutsResumeAfterAWait()
+{
+    // While only a long poll is open nothing is swept for timeouts; once it is answered,
+    // its connection is idle and is closed after the idle timeout as any other.
+    ChainServer::Config config;
+    config.longPollTimeoutMs = 300;
+    config.idleTimeoutMs = 400;
+    config.requestTimeoutMs = 400;
+    ChainServer *server = startServer(config);
+    QVERIFY(server);
+    HttpTestClient waiter(server->port());
+    waiter.send(waitRequest(server->chain().lastBlock().hash()));
+    QTRY_COMPARE_WITH_TIMEOUT(server->waiterCount(), 1, Wait);
+    QTest::qWait(150);   // longer than a sweep interval: the sweep has stopped
+    QVERIFY(waiter.isConnected());
+    QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 1u, Wait);
+    QTRY_VERIFY_WITH_TIMEOUT(waiter.isClosed(), Wait);   // idle, then closed
+    QCOMPARE(waiter.answers().size(), 1u);
 }
 
 void TestLongPoll::pipelinedMineAfterAWaitIsNotNested()
