@@ -154,6 +154,8 @@ void HttpConnection::deliver(const HttpDeferred *deferred, const HttpAnswer &ans
     if (waiting == m_output.begin())
         m_lastProgress = now;   // the wait for the client to read starts now
     addQueued(output.bytes.size());
+    if (m_state != State::Open)
+        countFinishing();
     m_listener->wakeTimers();
     // Delivered from inside another request's handler (a POST /mine forging a block):
     // requests pipelined after the wait are handled from the event loop, never nested.
@@ -257,6 +259,17 @@ void HttpConnection::finish()
     if (m_state != State::Open)
         return;
     m_state = State::Finishing;
+    if (!isWaiting())
+        countFinishing();
+}
+
+// A closing connection leaves the listener's count of those taking requests, but not
+// while it waits for a long poll's answer: that wait holds a connection like any other.
+void HttpConnection::countFinishing()
+{
+    if (m_countedFinishing)
+        return;
+    m_countedFinishing = true;
     m_listener->connectionFinishing();
 }
 
@@ -452,6 +465,6 @@ void HttpConnection::close()
         if (left.deferred)
             left.deferred->drop();   // its owner learns that nobody waits any more
     }
-    m_listener->forget(this, m_state != State::Open);
+    m_listener->forget(this, m_countedFinishing);
     deleteLater();
 }

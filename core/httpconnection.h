@@ -84,6 +84,7 @@ private:
     void answer(const HttpRequest &request);
     void reject(const HttpHead::Rejection &rejection);
     void finish();
+    void countFinishing();
     void queue(QByteArray bytes, HttpAnswer::Source source = {}, qint64 sourceSize = 0);
     void flush();
     bool fillFront();
@@ -102,6 +103,7 @@ private:
     State m_state = State::Open;
     bool m_peerEnded = false;       // the client sent its last byte
     bool m_processing = false;
+    bool m_countedFinishing = false;    // the listener counts it as finishing
     bool m_inputWhileWaiting = false;   // bytes or the end of stream came during a wait
     qint64 m_lastActivity = 0;
     qint64 m_lastProgress = 0;

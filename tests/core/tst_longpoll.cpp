@@ -51,6 +51,7 @@ private slots:
     void closeEndsWaits();
     void failedCommitMovesTheTipBack();
     void timeoutsResumeAfterAWait();
+    void closingWaitersStillCount();
     void pipelinedMineAfterAWaitIsNotNested();
 
 private:
@@ -454,6 +455,37 @@ void TestLongPoll::timeoutsResumeAfterAWait()
     QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 1u, Wait);
     QTRY_VERIFY_WITH_TIMEOUT(waiter.isClosed(), Wait);   // idle, then closed
     QCOMPARE(waiter.answers().size(), 1u);
+}
+
+void TestLongPoll::closingWaitersStillCount()
+{
+    // A wait sent with "Connection: close" holds its connection as long as any other:
+    // it counts against the cap until it is answered.
+    ChainServer::Config config;
+    config.maxConnections = 4;   // 2 waiters at most
+    ChainServer *server = startServer(config);
+    QVERIFY(server);
+    const QByteArray hash = server->chain().lastBlock().hash();
+    std::vector<std::unique_ptr<HttpTestClient>> waiters;
+    for (int i = 0; i < 2; ++i) {
+        waiters.push_back(std::make_unique<HttpTestClient>(server->port()));
+        waiters.back()->send(HttpTestClient::request("GET"_ba, "/last_block?wait=" + hash, {},
+                                                     "Connection: close\r\n"_ba));
+        QTRY_COMPARE_WITH_TIMEOUT(server->waiterCount(), i + 1, Wait);
+    }
+    std::vector<std::unique_ptr<HttpTestClient>> idle;
+    for (int i = 0; i < 2; ++i) {
+        idle.push_back(std::make_unique<HttpTestClient>(server->port()));
+        QTRY_COMPARE_WITH_TIMEOUT(server->listener()->connectionCount(), 3 + i, Wait);
+    }
+    HttpTestClient newcomer(server->port());
+    newcomer.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
+    QTRY_COMPARE_WITH_TIMEOUT(newcomer.answers().size(), 1u, Wait);
+    QCOMPARE(newcomer.answers().front().status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(idle.front()->isClosed(), Wait);   // made room: still 4
+    QCOMPARE(server->listener()->connectionCount(), 4);
+    for (const auto &waiter : waiters)
+        QVERIFY(waiter->isConnected());
 }
 
 void TestLongPoll::pipelinedMineAfterAWaitIsNotNested()
