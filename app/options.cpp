@@ -61,13 +61,16 @@ Options::Options()
     , engines{u"engines"_s, u"List the proof-search engines this CPU supports, with their rates."_s}
     , priority{u"priority"_s,
                u"[--mine] Worker thread priority: idle, low (default) or normal."_s, u"level"_s}
+    , noPush{u"no-push"_s,
+             u"[--mine] Poll for new blocks every second even where the server pushes them."_s}
     , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&manPage, Scope::Any},
              {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
              {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
              {&reward, Scope::Server},    {&verbose, Scope::Server},    {&backup, Scope::Server},
              {&importFrom, Scope::Server},
              {&url, Scope::Miner},        {&threads, Scope::Miner},     {&idFile, Scope::Miner},
-             {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner}}
+             {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner},
+             {&noPush, Scope::Miner}}
 {
     QString description = u"blockforge %1: %2.\n\nModes:"_s.arg(Version::Text, Summary);
     for (const Mode &mode : Modes)

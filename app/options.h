@@ -73,6 +73,7 @@ struct Options
     QCommandLineOption engine;
     QCommandLineOption engines;
     QCommandLineOption priority;
+    QCommandLineOption noPush;
 
     // Every option in --help order, with the mode that reads it.
     const std::vector<Listed> listed;

@@ -66,6 +66,7 @@ int runMiner(QCoreApplication &app, const Options &options)
     }
 
     MiningModel model(*priority);
+    model.setPushAllowed(!options.parser.isSet(options.noPush));
     QObject::connect(&model, &MiningModel::logged, &model, [](const LogEntry &entry) {
         say(entry.time, entry.kind == LogEntry::Kind::Error ? u"Error: "_s + entry.text
                                                             : entry.text);

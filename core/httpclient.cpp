@@ -15,6 +15,15 @@ const char AbortReason[] = "blockforgeAbortReason";
 
 }
 
+QByteArray HttpReply::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return QByteArray();
+}
+
 HttpClient::HttpClient(QObject *parent)
     : QObject{parent}
     , m_network{new QNetworkAccessManager(this)}
@@ -48,14 +57,14 @@ QUrl HttpClient::endpoint(const QString &path) const
     return base.resolved(QUrl(path));
 }
 
-HttpClient::Ticket HttpClient::get(const QString &path, Handler handler)
+HttpClient::Ticket HttpClient::get(const QString &path, Handler handler, int extraWaitMs)
 {
-    return send(path, nullptr, std::move(handler));
+    return send(path, nullptr, std::move(handler), std::max(0, extraWaitMs));
 }
 
 HttpClient::Ticket HttpClient::post(const QString &path, const QByteArray &json, Handler handler)
 {
-    return send(path, &json, std::move(handler));
+    return send(path, &json, std::move(handler), 0);
 }
 
 void HttpClient::abort(Ticket ticket)
@@ -69,10 +78,10 @@ void HttpClient::abort(Ticket ticket)
 }
 
 HttpClient::Ticket HttpClient::send(const QString &path, const QByteArray *postBody,
-                                    Handler handler)
+                                    Handler handler, int extraWaitMs)
 {
     QNetworkRequest request(endpoint(path));
-    request.setTransferTimeout(m_timeoutMs);
+    request.setTransferTimeout(m_timeoutMs + extraWaitMs);
     request.setRawHeader("Accept", "application/json");
     QNetworkReply *reply = nullptr;
     if (postBody) {
@@ -86,7 +95,7 @@ HttpClient::Ticket HttpClient::send(const QString &path, const QByteArray *postB
 
     // The transfer timeout catches a silent server; this catches one that trickles
     // bytes forever, and the size check one that never stops talking.
-    const int deadline = DeadlineFactor * m_timeoutMs;
+    const int deadline = DeadlineFactor * m_timeoutMs + extraWaitMs;
     QTimer::singleShot(deadline, reply, [reply, deadline] {
         reply->setProperty(AbortReason, u"no complete answer within %1 s"_s.arg(
                                             QString::number(deadline / 1000.0, 'g', 3)));
@@ -113,7 +122,7 @@ HttpResult HttpClient::answerOf(QNetworkReply *reply)
     const QVariant reason = reply->property(AbortReason);
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     if (reason.isNull() && status.isValid() && status.toInt() > 0)
-        return HttpReply{status.toInt(), reply->readAll()};
+        return HttpReply{status.toInt(), reply->readAll(), reply->rawHeaderPairs()};
     if (!reason.isNull())
         return Error{reason.toString()};
     if (reply->error() == QNetworkReply::OperationCanceledError)

@@ -4,6 +4,8 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
+#include <QPair>
 #include <QObject>
 #include <QString>
 #include <QUrl>
@@ -18,6 +20,9 @@ struct HttpReply
 {
     int status = 0;
     QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;   // as sent
+
+    QByteArray header(const QByteArray &name) const;   // case-insensitive; empty if none
 };
 
 // What came back for one request: the answer, or why there was none ("Connection
@@ -50,7 +55,8 @@ public:
     int requestTimeout() const { return m_timeoutMs; }
     QUrl endpoint(const QString &path) const;   // path relative to the base URL
 
-    Ticket get(const QString &path, Handler handler);
+    // extraWaitMs: a long poll, where the server may stay silent that much longer.
+    Ticket get(const QString &path, Handler handler, int extraWaitMs = 0);
     Ticket post(const QString &path, const QByteArray &json, Handler handler);
     // Cancels a request: its handler is never called. Unknown or finished tickets are
     // ignored.
@@ -58,7 +64,8 @@ public:
     bool isPending(Ticket ticket) const { return m_pending.contains(ticket); }
 
 private:
-    Ticket send(const QString &path, const QByteArray *postBody, Handler handler);
+    Ticket send(const QString &path, const QByteArray *postBody, Handler handler,
+                int extraWaitMs);
     static HttpResult answerOf(QNetworkReply *reply);
 
     QUrl m_baseUrl;

@@ -36,6 +36,19 @@ MiningSnapshot::State snapshotState(Miner::State state)
     }
     return MiningSnapshot::State::Stopped;
 }
+
+MiningSnapshot::Updates snapshotUpdates(Miner::Updates updates)
+{
+    switch (updates) {
+    case Miner::Updates::Polling:
+        return MiningSnapshot::Updates::Polling;
+    case Miner::Updates::Push:
+        return MiningSnapshot::Updates::Push;
+    case Miner::Updates::Unknown:
+        break;
+    }
+    return MiningSnapshot::Updates::Unknown;
+}
 }
 
 MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
@@ -65,6 +78,7 @@ MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
     connect(&m_miner, &Miner::searchAbandoned, this, &MiningModel::handleSearchAbandoned);
     connect(&m_miner, &Miner::proofFound, this, &MiningModel::handleProofFound);
     connect(&m_miner, &Miner::answered, this, &MiningModel::handleAnswer);
+    connect(&m_miner, &Miner::updatesChanged, this, &MiningModel::handleUpdatesChanged);
     connect(&m_miner, &Miner::problemOccurred, this,
             [this](const QString &message) { log(LogEntry::Kind::Error, message); });
     connect(&m_miner, &Miner::recovered, this, [this] {
@@ -96,6 +110,7 @@ Result<void> MiningModel::startMining(const MinerSetup &setup)
             return Error{u"The engine '%1' is not available on this CPU"_s.arg(setup.engine)};
     }
     config.threads = setup.threads;
+    config.push = config.push && m_pushAllowed;
     config.id = setup.id.trimmed();
     if (!setup.idFile.isEmpty()) {
         const Result<bool> saved = MinerId::save(setup.idFile, config.id);
@@ -190,6 +205,9 @@ MiningSnapshot MiningModel::snapshot() const
     s.state = snapshotState(m_miner.state());
     s.problem = m_miner.problem();
     s.serverUnreachable = m_miner.isServerUnreachable();
+    s.updates = snapshotUpdates(m_miner.updates());
+    s.pollIntervalMs = config.pollIntervalMs;
+    s.longPollMs = m_miner.longPollMs();
     s.serverUrl = config.serverUrl;
     s.minerId = config.id;
     s.engine = search.engine().name();
@@ -346,6 +364,19 @@ void MiningModel::handleAnswer(qint64 blockIndex, const MinerProtocol::MineAnswe
     if (retryInMs > 0)
         verdict += u"; retrying in %1"_s.arg(MiningText::seconds(retryInMs));
     log(kind, u"Block %1: %2 (%3)"_s.arg(blockIndex).arg(answer.text(), verdict), blockIndex);
+    markChanged();
+}
+
+void MiningModel::handleUpdatesChanged(Miner::Updates updates)
+{
+    if (updates == Miner::Updates::Push)
+        log(LogEntry::Kind::Info,
+            u"New blocks: pushed by the server (long poll, up to %1 a wait)"_s.arg(
+                MiningText::seconds(m_miner.longPollMs())));
+    else if (updates == Miner::Updates::Polling)
+        log(LogEntry::Kind::Info, u"New blocks: polling every %1%2"_s.arg(
+            MiningText::seconds(m_miner.config().pollIntervalMs),
+            m_miner.config().push ? QString() : u" (push turned off)"_s));
     markChanged();
 }
 

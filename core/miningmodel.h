@@ -60,6 +60,8 @@ public:
     // starts the miner; the error says what is wrong, and nothing is started.
     Result<void> startMining(const MinerSetup &setup);
     void stopMining();   // returns at once; miningStopped() follows
+    // Off: the miner polls even where the server pushes new blocks (--no-push).
+    void setPushAllowed(bool allowed) { m_pushAllowed = allowed; }
     bool isMining() const { return m_miner.isRunning(); }
 
     // Starts the chain server inside this process on 127.0.0.1; a running miner moves
@@ -89,6 +91,7 @@ private:
     void handleProofFound(qint64 blockIndex, quint64 proof, double seconds, quint64 attempts);
     void handleAnswer(qint64 blockIndex, const MinerProtocol::MineAnswer &answer, int retryInMs);
     void handleBlockForged(const Block &block);
+    void handleUpdatesChanged(Miner::Updates updates);
     bool minesOnLocalServer() const;
 
     // Session totals.
@@ -106,6 +109,7 @@ private:
     HashRateMeter m_meter {SampleIntervalMs / 2};
     QElapsedTimer m_clock;            // the meter's time base
     bool m_changePending = false;
+    bool m_pushAllowed = true;
     QTimer *m_sampleTimer = nullptr;  // child of this
     QTimer *m_changeTimer = nullptr;  // child of this
     std::unique_ptr<ChainServer> m_server;

@@ -16,10 +16,15 @@
 struct MiningSnapshot
 {
     enum class State { Stopped, Fetching, Searching, Submitting, Retrying, Stopping };
+    // How new blocks reach the miner: not known yet, the 1 s poll, or the server's push.
+    enum class Updates { Unknown, Polling, Push };
 
     State state = State::Stopped;
     QString problem;               // the failure being retried, while it lasts
     bool serverUnreachable = false;   // that failure got no HTTP answer at all
+    Updates updates = Updates::Unknown;
+    int pollIntervalMs = 0;        // the poll, when polling
+    int longPollMs = 0;            // how long the server holds a push request
 
     // The miner as configured for the current (or last) run.
     QUrl serverUrl;

@@ -125,9 +125,14 @@ QString minerStatus(const MiningSnapshot &s)
     if (s.state == State::Fetching && s.blockIndex == 0)
         return u"Connecting to %1 as \"%2\" (%3, %4)"_s.arg(
             s.serverUrl.toString(), s.minerId, s.engine, MiningText::threads(s.threads));
-    if (s.state == State::Searching)
+    if (s.state == State::Searching && s.updates == MiningSnapshot::Updates::Unknown)
         return u"Mining block %1 on %2: %3"_s.arg(s.blockIndex)
             .arg(s.serverUrl.toString(), MiningText::activity(s));
+    if (s.state == State::Searching)
+        return u"Mining block %1 on %2 (%3): %4"_s.arg(s.blockIndex)
+            .arg(s.serverUrl.toString(),
+                 s.updates == MiningSnapshot::Updates::Push ? u"push"_s : u"polling"_s,
+                 MiningText::activity(s));
     return u"%1: %2"_s.arg(s.serverUrl.toString(), MiningText::activity(s));
 }
 }
@@ -405,6 +410,10 @@ QWidget *MainWindow::createStatsGroup()
     m_workLabel->setWordWrap(true);
     m_workLabel->setAccessibleName(u"Current search"_s);
     m_workLabel->setToolTip(u"What the miner searches, found or awaits"_s);
+    m_updatesLabel = figureLabel(u"updatesLabel"_s, 0, false, group);
+    m_updatesLabel->setToolTip(u"How new blocks reach the miner: pushed by the server the moment"
+                               " it has one (long poll), or asked for every second (polling)"_s);
+    m_updatesLabel->setAccessibleName(u"How new blocks arrive"_s);
     m_acceptedLabel = figureLabel(u"acceptedCount"_s, 2, true, group);
     m_staleLabel = figureLabel(u"staleCount"_s, 2, true, group);
     m_rejectedLabel = figureLabel(u"rejectedCount"_s, 2, true, group);
@@ -449,6 +458,8 @@ QWidget *MainWindow::createStatsGroup()
     counters->addWidget(m_rejectedLabel);
     counters->addStretch();
     grid->addLayout(counters, 4, 0, 1, 4);
+    grid->addWidget(captionLabel(u"New blocks"_s, group), 5, 0);
+    grid->addWidget(m_updatesLabel, 5, 1, 1, 3);
     grid->setColumnStretch(2, 1);
     return group;
 }
@@ -907,6 +918,7 @@ void MainWindow::refresh(const MiningSnapshot &s)
         m_workLabel->setText(work);
         keepWrappedTextWhole(m_workLabel);
     }
+    m_updatesLabel->setText(MiningText::updates(s));
     setTextAndTip(m_minerStatusLabel, minerStatus(s));
     if (s.lastBlock && s.lastBlock->hash() != m_shownBlockHash) {
         m_shownBlockHash = s.lastBlock->hash();

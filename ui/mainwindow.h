@@ -111,6 +111,7 @@ private:
     QLabel *m_averagesLabel = nullptr;
     QLabel *m_elapsedLabel = nullptr;
     QLabel *m_workLabel = nullptr;
+    QLabel *m_updatesLabel = nullptr;
     QLabel *m_acceptedLabel = nullptr;
     QLabel *m_staleLabel = nullptr;
     QLabel *m_rejectedLabel = nullptr;

@@ -98,7 +98,7 @@ void ScriptedServer::answer(QTcpSocket *socket, const CannedAnswer &canned)
 {
     const QByteArray body = canned.sizeBytes > 0 ? QByteArray(canned.sizeBytes, 'x') : canned.body;
     QByteArray head = "HTTP/1.1 " + QByteArray::number(canned.status) + " Canned\r\n"
-        "Content-Type: " + canned.contentType + "\r\n";
+        "Content-Type: " + canned.contentType + "\r\n" + canned.extraHeaders;
     if (canned.trickleMs > 0) {
         // A body that never ends: one byte at a time, until the client gives up.
         socket->write(head + "Content-Length: 1000000000\r\n\r\n");

@@ -22,6 +22,7 @@ struct CannedAnswer
     int delayMs = 0;
     int trickleMs = 0;
     qint64 sizeBytes = 0;
+    QByteArray extraHeaders;   // whole lines, such as "X-Blockforge-Wait: 30\r\n"
 };
 
 CannedAnswer jsonAnswer(int status, const QByteArray &body);

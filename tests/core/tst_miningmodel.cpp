@@ -59,6 +59,7 @@ private slots:
     void stopCountsTheBlockOnItsWay();
     void logsOneLinePerEvent();
     void changedIsThrottled();
+    void snapshotSaysHowNewBlocksArrive();
 
 private:
     MiningModel::MinerSetup setup(const QUrl &url, const QString &id = u"alice"_s) const;
@@ -257,6 +258,32 @@ void TestMiningModel::localServerOnMovesTheMinerOntoIt()
     QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().coins >= 1, WaitMs);
     QVERIFY(anyContains(texts(logged), u"Mining moves to the local chain server at "_s));
     model.stopMining();
+}
+
+void TestMiningModel::snapshotSaysHowNewBlocksArrive()
+{
+    for (const bool allowed : {true, false}) {
+        MiningModel model(ProofSearch::Priority::Normal);
+        model.setPushAllowed(allowed);
+        QSignalSpy logged(&model, &MiningModel::logged);
+        QCOMPARE(model.snapshot().updates, MiningSnapshot::Updates::Unknown);
+        QVERIFY(model.startLocalServer(serverSetup(9)));   // no block in this test
+        QVERIFY(model.startMining(setup(QUrl(), u"kim"_s)));
+        const auto expected = allowed ? MiningSnapshot::Updates::Push
+                                      : MiningSnapshot::Updates::Polling;
+        QTRY_COMPARE_WITH_TIMEOUT(model.snapshot().updates, expected, WaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(anyContains(texts(logged), allowed
+                                     ? u"New blocks: pushed by the server (long poll, up to 30 s"
+                                       " a wait)"_s
+                                     : u"New blocks: polling every 0.05 s (push turned off)"_s),
+                                 WaitMs);
+        QCOMPARE(model.snapshot().longPollMs, 30'000);
+        QCOMPARE(MiningText::updates(model.snapshot()),
+                 allowed ? u"push (long poll)"_s : u"polling every 0.05 s"_s);
+        model.stopMining();
+        QTRY_VERIFY_WITH_TIMEOUT(!model.isMining(), WaitMs);
+        model.stopLocalServer();
+    }
 }
 
 void TestMiningModel::localServerOffStopsTheMiner()

@@ -976,6 +976,19 @@ void TestMainWindow::refreshShowsTheSnapshot()
              u"Block 7 at difficulty 6: searching (server unreachable: retrying)"_s);
     QCOMPARE(text(u"minerStatusLabel"_s), u"Mining block 7 on http://node.example:5000: "
                                            "searching (server unreachable: retrying)"_s);
+    QCOMPARE(text(u"updatesLabel"_s), u"-"_s);   // not known before the server answers
+    s.updates = MiningSnapshot::Updates::Push;
+    s.longPollMs = 30'000;
+    m_window->refresh(s);
+    QCOMPARE(text(u"updatesLabel"_s), u"push (long poll)"_s);
+    QCOMPARE(text(u"minerStatusLabel"_s), u"Mining block 7 on http://node.example:5000 (push): "
+                                           "searching (server unreachable: retrying)"_s);
+    s.updates = MiningSnapshot::Updates::Polling;
+    s.pollIntervalMs = 1000;
+    m_window->refresh(s);
+    QCOMPARE(text(u"updatesLabel"_s), u"polling every 1 s"_s);
+    QVERIFY(text(u"minerStatusLabel"_s).startsWith(u"Mining block 7 on http://node.example:5000"
+                                                    " (polling): "_s));
     QCOMPARE(text(u"lastBlockIndex"_s), u"1"_s);
     QCOMPARE(text(u"lastBlockHash"_s), QString::fromLatin1(s.lastBlock->hash()));
     QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Stop Mining"_s);
