@@ -26,6 +26,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QThread>
 #include <QVBoxLayout>
 
@@ -37,8 +38,10 @@
 #include "core/settings.h"
 #include "core/validate.h"
 #include "core/version.h"
+#include "ui/chainexplorer.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
+#include "ui/statisticsview.h"
 
 using namespace Qt::StringLiterals;
 
@@ -123,7 +126,12 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     setObjectName(u"mainWindow"_s);
     setWindowTitle(u"blockforge"_s);
 
-    auto *central = new QWidget(this);
+    // Tabs: mining (the form, the figures, the log), statistics, the chain.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(u"mainTabs"_s);
+    m_tabs->setDocumentMode(true);
+    auto *central = new QWidget(m_tabs);
+    central->setObjectName(u"miningTab"_s);
     auto *grid = new QGridLayout(central);
     auto *left = new QVBoxLayout;
     left->addWidget(createMinerGroup());
@@ -151,7 +159,12 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     grid->setColumnStretch(0, 4);
     grid->setColumnStretch(1, 5);
     grid->setRowStretch(1, 1);
-    setCentralWidget(central);
+    m_statisticsView = new StatisticsView(m_tabs);
+    m_chainExplorer = new ChainExplorer(m_tabs);
+    m_tabs->addTab(central, u"Mining"_s);
+    m_tabs->addTab(m_statisticsView, u"Statistics"_s);
+    m_tabs->addTab(m_chainExplorer, u"Chain"_s);
+    setCentralWidget(m_tabs);
 
     createActions();
     createMenus();
@@ -654,6 +667,7 @@ void MainWindow::updateControls(bool mining)
 
 void MainWindow::refresh(const MiningSnapshot &s)
 {
+    m_statisticsView->refresh(s);
     updateControls(s.isMining());
     m_coinsLabel->setText(QLocale().toString(s.coins));
     m_acceptedLabel->setText(QString::number(s.accepted));

@@ -16,12 +16,16 @@ class QLineEdit;
 class QPushButton;
 class QSpinBox;
 class QSystemTrayIcon;
+class QTabWidget;
+class ChainExplorer;
 class LastBlockView;
 class MiningModel;
 class ResponseLog;
 class Settings;
+class StatisticsView;
 
-// The "Start Mining" window: the form, the figures and the log. Mining itself is the
+// The "Start Mining" window, in tabs: Mining (the form, the figures and the log),
+// Statistics and Chain. Mining itself is the
 // MiningModel's: the window hands it the form's values on Start, turns the local
 // server on and off through it, and renders its snapshot on each (throttled) change.
 // Settings are read on construction and written back on Start and on close.
@@ -73,6 +77,10 @@ private:
 
     Settings &m_settings;
     MiningModel &m_model;
+
+    QTabWidget *m_tabs = nullptr;                // central widget
+    StatisticsView *m_statisticsView = nullptr;  // tabs
+    ChainExplorer *m_chainExplorer = nullptr;
 
     // Form.
     QLineEdit *m_urlEdit = nullptr;              // children of this window

@@ -17,6 +17,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -232,6 +233,17 @@ void TestMainWindow::opensWithAllParts()
     for (QAction *menu : m_window->menuBar()->actions())
         menus << menu->text().remove(u'&');
     QCOMPARE(menus, QStringList({u"File"_s, u"Mining"_s, u"Server"_s, u"Help"_s}));
+
+    // The mining view is the first tab; statistics and the chain explorer follow.
+    auto *tabs = child<QTabWidget>(u"mainTabs"_s);
+    QVERIFY(tabs);
+    QStringList tabTitles;
+    for (int i = 0; i < tabs->count(); ++i)
+        tabTitles << tabs->tabText(i).remove(u'&');
+    QCOMPARE(tabTitles, QStringList({u"Mining"_s, u"Statistics"_s, u"Chain"_s}));
+    QCOMPARE(tabs->currentIndex(), 0);
+    QCOMPARE(tabs->widget(1), child<QWidget>(u"statisticsView"_s));
+    QCOMPARE(tabs->widget(2), child<QWidget>(u"chainExplorer"_s));
 
     // Tab order: the form from top to bottom, then the big button, then the log.
     QApplication::setActiveWindow(m_window.get());
