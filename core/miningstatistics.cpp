@@ -15,20 +15,28 @@ MiningStatistics::MiningStatistics(MiningModel &model, Settings &settings, QObje
     , m_model{model}
     , m_settings{settings}
     , m_sampleTimer{new QTimer(this)}
+    , m_saveTimer{new QTimer(this)}
 {
     m_uptime.start();
     connect(&m_model, &MiningModel::proofAnswered, this, &MiningStatistics::handleProofAnswered);
-    connect(&m_balance, &ChainBalance::updated, this, &MiningStatistics::saveBalance);
+    connect(&m_model, &MiningModel::miningStopped, this, &MiningStatistics::save);
+    connect(&m_balance, &ChainBalance::updated, this, &MiningStatistics::takeBalance);
     m_sampleTimer->setInterval(SampleIntervalMs);
     connect(m_sampleTimer, &QTimer::timeout, this, &MiningStatistics::sample);
     m_sampleTimer->start();
+    m_saveTimer->setInterval(SaveIntervalMs);
+    connect(m_saveTimer, &QTimer::timeout, this, &MiningStatistics::save);
+    m_saveTimer->start();
 
     const QUrl lastNode(m_settings.lastCoinNode());
     if (lastNode.isValid() && !m_settings.lastCoinId().isEmpty())
         setAccount(lastNode, m_settings.lastCoinId());
 }
 
-MiningStatistics::~MiningStatistics() = default;
+MiningStatistics::~MiningStatistics()
+{
+    save();
+}
 
 std::optional<double> MiningStatistics::expectedSeconds(int difficulty, double attemptsPerSecond)
 {
@@ -41,13 +49,16 @@ void MiningStatistics::setAccount(const QUrl &node, const QString &id)
 {
     if (node == m_node && id == m_id)
         return;
+    save();
     m_node = node;
     m_id = id;
     const QString nodeText = node.toString();
-    const Settings::CoinRecord record = m_settings.coinRecord(nodeText, id);
-    m_earned = record.earned;
-    m_settings.setLastCoinAccount(nodeText, id);
-    m_balance.setAccount(node, id, {record.chainBalance, record.chainBlocks, record.chainHash});
+    m_record = m_settings.coinRecord(nodeText, id);
+    m_recordChanged = false;
+    if (m_settings.lastCoinNode() != nodeText || m_settings.lastCoinId() != id)
+        m_settings.setLastCoinAccount(nodeText, id);
+    m_balance.setAccount(node, id,
+                         {m_record.chainBalance, m_record.chainBlocks, m_record.chainHash});
     m_balance.update();
     emit coinsChanged();
 }
@@ -74,29 +85,30 @@ void MiningStatistics::handleProofAnswered(const FoundBlock &block)
     m_found.add(block);
     if (block.verdict != FoundBlock::Verdict::Accepted)
         return;
-    const QString nodeText = block.serverUrl.toString();
-    Settings::CoinRecord record = m_settings.coinRecord(nodeText, block.minerId);
-    record.earned += block.reward;
-    m_settings.setCoinRecord(nodeText, block.minerId, record);
-    if (block.serverUrl == m_node && block.minerId == m_id) {
-        m_earned = record.earned;
-        m_balance.update();
-        emit coinsChanged();
-    } else {
-        setAccount(block.serverUrl, block.minerId);
-    }
+    setAccount(block.serverUrl, block.minerId);
+    m_record.earned += block.reward;
+    m_recordChanged = true;
+    m_balance.update();
+    emit coinsChanged();
 }
 
-void MiningStatistics::saveBalance()
+void MiningStatistics::takeBalance()
 {
-    if (!m_node.isValid() || m_id.isEmpty())
-        return;
-    const QString nodeText = m_node.toString();
-    Settings::CoinRecord record = m_settings.coinRecord(nodeText, m_id);
     const ChainBalance::Progress &progress = m_balance.progress();
-    record.chainBalance = progress.balance;
-    record.chainBlocks = progress.blocks;
-    record.chainHash = progress.lastHash;
-    m_settings.setCoinRecord(nodeText, m_id, record);
+    if (m_record.chainBalance != progress.balance || m_record.chainBlocks != progress.blocks
+        || m_record.chainHash != progress.lastHash) {
+        m_record.chainBalance = progress.balance;
+        m_record.chainBlocks = progress.blocks;
+        m_record.chainHash = progress.lastHash;
+        m_recordChanged = true;
+    }
     emit coinsChanged();
+}
+
+void MiningStatistics::save()
+{
+    if (!m_recordChanged || !m_node.isValid() || m_id.isEmpty())
+        return;
+    m_settings.setCoinRecord(m_node.toString(), m_id, m_record);
+    m_recordChanged = false;
 }

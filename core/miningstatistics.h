@@ -11,10 +11,10 @@
 #include "core/chainbalance.h"
 #include "core/foundblocksmodel.h"
 #include "core/miningsnapshot.h"
+#include "core/settings.h"
 
 class QTimer;
 class MiningModel;
-class Settings;
 
 // What the Statistics tab shows, kept beside a MiningModel: the hash rate once a second
 // over the last 15 minutes, the proofs found and their answers (a table model), the
@@ -29,6 +29,10 @@ class MiningStatistics final : public QObject
 
 public:
     static constexpr int SampleIntervalMs = 1000;
+    // The coins are written to the Settings when the account changes, when mining
+    // stops, on destruction, and at most this often while mining: QSettings writes its
+    // whole file (with an fsync) on the GUI thread, too slow for once per block.
+    static constexpr int SaveIntervalMs = 5 * 60'000;
     static constexpr std::int64_t HistoryMs = 15 * 60'000;
 
     struct RatePoint
@@ -47,7 +51,7 @@ public:
     // The coins of the current account.
     const QUrl &accountNode() const { return m_node; }
     const QString &accountId() const { return m_id; }
-    std::int64_t earnedCoins() const { return m_earned; }   // over every launch
+    std::int64_t earnedCoins() const { return m_record.earned; }   // over every launch
     const ChainBalance &chainBalance() const { return m_balance; }
     void setAccount(const QUrl &node, const QString &id);
     void updateChainBalance() { m_balance.update(); }
@@ -63,7 +67,8 @@ signals:
 private:
     void sample();
     void handleProofAnswered(const FoundBlock &block);
-    void saveBalance();
+    void takeBalance();
+    void save();   // the account's record, if it changed
 
     MiningModel &m_model;
     Settings &m_settings;
@@ -73,6 +78,8 @@ private:
     ChainBalance m_balance;
     QUrl m_node;
     QString m_id;
-    std::int64_t m_earned = 0;
-    QTimer *m_sampleTimer = nullptr;   // child of this
+    Settings::CoinRecord m_record;     // the account's, as it will be saved
+    bool m_recordChanged = false;
+    QTimer *m_sampleTimer = nullptr;   // children of this
+    QTimer *m_saveTimer = nullptr;
 };

@@ -34,6 +34,7 @@
 #include "core/engines/searchengine.h"
 #include "core/minerid.h"
 #include "core/miningmodel.h"
+#include "core/miningstatistics.h"
 #include "core/miningtext.h"
 #include "core/settings.h"
 #include "core/validate.h"
@@ -159,7 +160,8 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     grid->setColumnStretch(0, 4);
     grid->setColumnStretch(1, 5);
     grid->setRowStretch(1, 1);
-    m_statisticsView = new StatisticsView(m_tabs);
+    m_statistics = new MiningStatistics(m_model, m_settings, this);
+    m_statisticsView = new StatisticsView(*m_statistics, m_tabs);
     m_chainExplorer = new ChainExplorer(m_tabs);
     m_tabs->addTab(central, u"Mining"_s);
     m_tabs->addTab(m_statisticsView, u"Statistics"_s);
@@ -328,7 +330,7 @@ QWidget *MainWindow::createStatsGroup()
     color(m_rejectedLabel, QColor(0xb3, 0x26, 0x1e));
 
     auto *grid = new QGridLayout(group);
-    grid->addWidget(captionLabel(u"Coins earned"_s, group), 0, 0, 1, 2);
+    grid->addWidget(captionLabel(u"Coins this session"_s, group), 0, 0, 1, 2);
     grid->addWidget(m_coinsLabel, 0, 2, 2, 2);
     grid->addWidget(captionLabel(u"Hash rate"_s, group), 1, 0);
     grid->addWidget(m_hashRateLabel, 1, 1);
@@ -417,6 +419,8 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(u"&File"_s);
+    file->addAction(m_statisticsView->exportAction());
+    file->addSeparator();
     file->addAction(m_quitAction);
     QMenu *mining = menuBar()->addMenu(u"&Mining"_s);
     mining->addAction(m_startAction);

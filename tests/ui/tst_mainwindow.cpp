@@ -244,6 +244,8 @@ void TestMainWindow::opensWithAllParts()
     QCOMPARE(tabs->currentIndex(), 0);
     QCOMPARE(tabs->widget(1), child<QWidget>(u"statisticsView"_s));
     QCOMPARE(tabs->widget(2), child<QWidget>(u"chainExplorer"_s));
+    const QList<QAction *> fileActions = m_window->menuBar()->actions().first()->menu()->actions();
+    QVERIFY(fileActions.contains(child<QAction>(u"exportFoundBlocksAction"_s)));
 
     // Tab order: the form from top to bottom, then the big button, then the log.
     QApplication::setActiveWindow(m_window.get());
