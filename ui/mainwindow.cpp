@@ -672,6 +672,7 @@ void MainWindow::updateControls(bool mining)
 void MainWindow::refresh(const MiningSnapshot &s)
 {
     m_statisticsView->refresh(s);
+    m_chainExplorer->followNode(s.localServer ? s.localServerUrl : s.serverUrl);
     updateControls(s.isMining());
     m_coinsLabel->setText(QLocale().toString(s.coins));
     m_acceptedLabel->setText(QString::number(s.accepted));
