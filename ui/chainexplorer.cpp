@@ -1,6 +1,5 @@
 #include "ui/chainexplorer.h"
 
-#include <QFontDatabase>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -9,6 +8,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -68,12 +68,16 @@ ChainExplorer::ChainExplorer(QWidget *parent)
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setColumnWidth(ChainPageModel::IndexColumn, 80);
-    m_table->setColumnWidth(ChainPageModel::TimeColumn, 150);
-    m_table->setColumnWidth(ChainPageModel::TransactionsColumn, 40);
-    m_table->setColumnWidth(ChainPageModel::MinerColumn, 110);
-    m_table->setColumnWidth(ChainPageModel::ProofColumn, 150);
-    m_table->setFont(QFontDatabase::systemFont(QFontDatabase::GeneralFont));
+    const QFontMetrics metrics = m_table->fontMetrics();
+    const int pad = 3 * metrics.averageCharWidth();
+    auto width = [&](int column, const QString &sample) {
+        m_table->setColumnWidth(column, metrics.horizontalAdvance(sample) + pad);
+    };
+    width(ChainPageModel::IndexColumn, u"00000000"_s);
+    width(ChainPageModel::TimeColumn, u"0000-00-00 00:00:00"_s);
+    width(ChainPageModel::TransactionsColumn, u"Txs"_s);
+    width(ChainPageModel::MinerColumn, u"someone's id"_s);
+    width(ChainPageModel::ProofColumn, u"0000000000000000000"_s);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 m_selectedIndex = current.isValid()
@@ -91,11 +95,17 @@ ChainExplorer::ChainExplorer(QWidget *parent)
         if (field->objectName().startsWith(u"lastBlock"_s))
             field->setObjectName(field->objectName().replace(u"lastBlock"_s, u"chainBlock"_s));
     }
+    // In a scroll area: a 64-digit hash or many transactions never widen the window.
+    auto *detailScroll = new QScrollArea(detailGroup);
+    detailScroll->setObjectName(u"chainBlockScroll"_s);
+    detailScroll->setWidget(m_detail);
+    detailScroll->setWidgetResizable(true);
+    detailScroll->setFrameShape(QFrame::NoFrame);
     auto *detailLayout = new QVBoxLayout(detailGroup);
-    detailLayout->addWidget(m_detail);
-    detailLayout->addStretch();
+    detailLayout->addWidget(detailScroll);
 
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    // The table above, the block below: both get the window's whole width.
+    auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->setObjectName(u"chainSplitter"_s);
     splitter->addWidget(m_table);
     splitter->addWidget(detailGroup);
@@ -119,9 +129,16 @@ ChainExplorer::ChainExplorer(QWidget *parent)
                 if (m_selectedIndex >= first && m_selectedIndex <= last)
                     showSelected();
             });
-    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
-        m_selectedIndex = 0;
-        showSelected();
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] { m_selectedIndex = 0; });
+    // The newest block is shown in detail at first, and stays shown as new blocks
+    // come while it is the one selected; another selected block stays selected.
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, [this] {
+        m_followNewest = !m_table->currentIndex().isValid()
+            || m_selectedIndex == m_model->length();
+    });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_followNewest && m_model->rowCount() > 0)
+            m_table->setCurrentIndex(m_model->index(0, ChainPageModel::IndexColumn));
     });
     showStatus();
 }

@@ -46,4 +46,5 @@ private:
     LastBlockView *m_detail = nullptr;
     bool m_userChoseNode = false;
     qint64 m_selectedIndex = 0;           // the block shown in detail
+    bool m_followNewest = false;          // it is the newest: the next newest replaces it
 };

@@ -90,7 +90,7 @@ void HashRateChart::paintEvent(QPaintEvent *)
                      Qt::AlignRight | Qt::AlignVCenter, u"0"_s);
     const QRect timeAxis(plot.left(), plot.bottom() + 2, plot.width(), metrics.height());
     painter.drawText(timeAxis, Qt::AlignLeft | Qt::AlignTop, u"15 min ago"_s);
-    painter.drawText(timeAxis, Qt::AlignHCenter | Qt::AlignTop, u"7.5 min"_s);
+    painter.drawText(timeAxis, Qt::AlignHCenter | Qt::AlignTop, u"7.5 min ago"_s);
     painter.drawText(timeAxis, Qt::AlignRight | Qt::AlignTop, u"now"_s);
 
     m_plotted = 0;

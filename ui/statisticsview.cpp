@@ -177,6 +177,17 @@ QWidget *StatisticsView::createFoundGroup()
     m_foundTable->horizontalHeader()->setStretchLastSection(false);
     m_foundTable->horizontalHeader()->setSectionResizeMode(FoundBlocksModel::AnswerColumn,
                                                            QHeaderView::Stretch);
+    // Room for a 19-digit proof, attempts in the billions and a whole date and time.
+    const QFontMetrics metrics = m_foundTable->fontMetrics();
+    const int pad = 3 * metrics.averageCharWidth();
+    m_foundTable->setColumnWidth(FoundBlocksModel::IndexColumn,
+                                 metrics.horizontalAdvance(u"00000000"_s) + pad);
+    m_foundTable->setColumnWidth(FoundBlocksModel::ProofColumn,
+                                 metrics.horizontalAdvance(u"0000000000000000000"_s) + pad);
+    m_foundTable->setColumnWidth(FoundBlocksModel::AttemptsColumn,
+                                 metrics.horizontalAdvance(u"0,000,000,000"_s) + pad);
+    m_foundTable->setColumnWidth(FoundBlocksModel::TimeColumn,
+                                 metrics.horizontalAdvance(u"0000-00-00 00:00:00"_s) + pad);
 
     m_exportButton = new QPushButton(u"E&xport CSV\u2026"_s, group);
     m_exportButton->setObjectName(u"exportCsvButton"_s);

@@ -66,7 +66,9 @@ void TestChainExplorer::browsesPagesAndShowsABlock()
     QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), Blocks + 1, WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(&explorer, u"chainStatusLabel"_s)->text().contains(
                                  u"blocks, read a page at a time"_s), WaitMs);
-    // The visible rows' page comes in; nothing else.
+    // The newest block is shown in detail; the visible rows' page comes in, nothing else.
+    QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>(&explorer, u"chainBlockIndex"_s)->text(),
+                              QString::number(Blocks + 1), WaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(model->index(0, ChainPageModel::MinerColumn).data().toString(),
                               u"miner4"_s, WaitMs);
     QVERIFY(model->cachedBlocks() <= 3 * ChainPageModel::PageSize);
@@ -101,6 +103,10 @@ void TestChainExplorer::browsesPagesAndShowsABlock()
     QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>(&explorer, u"chainBlockIndex"_s)->text(),
                               QString::number(Blocks + 2), WaitMs);
     QCOMPARE(table->verticalScrollBar()->value(), 0);
+    // The newest selected: the next newest block takes its place in detail.
+    QVERIFY(m_node.forge(u"latest"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>(&explorer, u"chainBlockIndex"_s)->text(),
+                              QString::number(Blocks + 3), WaitMs);
 
     // Hidden: it stops asking.
     explorer.hide();
