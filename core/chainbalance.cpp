@@ -1,5 +1,7 @@
 #include "core/chainbalance.h"
 
+#include <QTimer>
+
 #include "core/block.h"
 #include "core/canonicaljson.h"
 #include "core/chainpage.h"
@@ -29,7 +31,10 @@ double amountOf(const Json &amount)
 
 ChainBalance::ChainBalance(QObject *parent)
     : QObject{parent}
+    , m_laterTimer{new QTimer(this)}
 {
+    m_laterTimer->setSingleShot(true);
+    connect(m_laterTimer, &QTimer::timeout, this, &ChainBalance::update);
 }
 
 ChainBalance::~ChainBalance() = default;
@@ -45,6 +50,8 @@ void ChainBalance::setAccount(const QUrl &node, const QString &id, const Progres
     m_progress = saved;
     m_problem.clear();
     m_paged = false;
+    m_lastWholeChain.invalidate();
+    m_laterTimer->stop();
     m_http.setBaseUrl(node);
     emit updated();
 }
@@ -57,8 +64,19 @@ void ChainBalance::update()
         m_again = true;
         return;
     }
+    if (!m_paged && m_lastWholeChain.isValid()
+        && m_lastWholeChain.elapsed() < m_wholeChainIntervalMs) {
+        m_laterTimer->start(static_cast<int>(m_wholeChainIntervalMs - m_lastWholeChain.elapsed()));
+        return;
+    }
+    m_laterTimer->stop();
     m_restarted = false;
     requestNext();
+}
+
+bool ChainBalance::isWaiting() const
+{
+    return m_laterTimer->isActive();
 }
 
 double ChainBalance::change(const Json &transaction, const QString &id)
@@ -122,6 +140,7 @@ void ChainBalance::handleAnswer(const HttpResult &answer, std::int64_t start)
         return finish({});
     }
     // A whole chain (a classic server): skip what was read, if it is still there.
+    m_lastWholeChain.start();
     auto first = static_cast<std::size_t>(m_progress.blocks);
     if (first > 0
         && (blocks.size() < first || blocks[first - 1].hash() != m_progress.lastHash)) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QUrl>
@@ -10,6 +11,7 @@
 #include "core/canonicaljson.h"
 #include "core/httpclient.h"
 
+class QTimer;
 struct Block;
 
 // The coins an id holds on a node's chain: what the chain's transactions paid to it
@@ -25,6 +27,8 @@ class ChainBalance final : public QObject
 
 public:
     static constexpr int PageLimit = 200;   // blocks of at most 16 KiB: under 4 MiB a page
+    // A classic server sends its whole chain each time: read it at most this often.
+    static constexpr int WholeChainIntervalMs = 30'000;
 
     // How far the chain has been read, and what it paid so far: keep it to resume.
     struct Progress
@@ -45,9 +49,12 @@ public:
     const Progress &progress() const { return m_progress; }
 
     // Reads the blocks after those already read, to the chain's end; while a read is
-    // under way, another follows it.
+    // under way, another follows it. From a classic server, at most every
+    // WholeChainIntervalMs (the update waits).
     void update();
     bool isReading() const { return m_ticket != 0; }
+    bool isWaiting() const;   // an update() waits for the classic server's interval
+    void setWholeChainInterval(int milliseconds) { m_wholeChainIntervalMs = milliseconds; }
     QString problem() const { return m_problem; }   // the last read's failure, if any
     bool isPaged() const { return m_paged; }        // the node answered in pages
     int requestCount() const { return m_requests; }
@@ -73,6 +80,9 @@ private:
     bool m_again = false;
     bool m_restarted = false;   // this read already started again from the genesis
     bool m_paged = false;
+    QElapsedTimer m_lastWholeChain;   // when a classic server last sent its whole chain
+    int m_wholeChainIntervalMs = WholeChainIntervalMs;
+    QTimer *m_laterTimer = nullptr;   // child of this: the deferred update()
     int m_requests = 0;
     QString m_problem;
 };

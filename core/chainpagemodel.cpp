@@ -170,6 +170,8 @@ void ChainPageModel::handleAnswer(const HttpResult &answer, std::int64_t start,
         return;
     }
     m_paged = page->paged;
+    // A classic server sends its whole chain each time: asked less often.
+    m_followTimer->setInterval(m_paged ? FollowIntervalMs : ClassicFollowIntervalMs);
     m_problem.clear();
     grow(page->length);
     store(blocks);

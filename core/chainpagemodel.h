@@ -24,7 +24,8 @@ class QTimer;
 // most MaxCachedPages pages. A 100,000-block chain is never loaded whole; a classic
 // server, which answers every /chain with the whole chain, gives it all at once (as
 // far as the client's 4 MiB answer cap allows). While following, it asks every
-// FollowIntervalMs for blocks after the last one and inserts them at the top; a chain
+// FollowIntervalMs (a classic server: ClassicFollowIntervalMs) for blocks after the
+// last one and inserts them at the top; a chain
 // that got shorter or whose next block does not follow the last one read is read
 // again from the start.
 class ChainPageModel final : public QAbstractTableModel
@@ -38,6 +39,7 @@ public:
     static constexpr int PageSize = 100;
     static constexpr int MaxCachedPages = 40;
     static constexpr int FollowIntervalMs = 2000;
+    static constexpr int ClassicFollowIntervalMs = 30'000;   // a whole chain each time
     static constexpr int BlockIndexRole = Qt::UserRole;   // qint64, known before the block
 
     explicit ChainPageModel(QObject *parent = nullptr);

@@ -194,7 +194,14 @@ void TestChainBalance::readsAWholeChainFromAClassicServer()
         chain.append(chain.forge(*Pow::search(chain.lastBlockString(), 1, 0, 1 << 20),
                                  u"alice"_s, 100));
     classic.defaults["/chain?start=14&limit=200"] = jsonAnswer(200, chain.toWire());
+    // Not at once: a whole chain is read at most every WholeChainIntervalMs.
     balance.update();
+    QVERIFY(!balance.isReading());
+    QVERIFY(balance.isWaiting());
+    QCOMPARE(classic.count("/chain?start=14&limit=200"), 0);
+    balance.setWholeChainInterval(300);
+    balance.update();
+    QTRY_VERIFY_WITH_TIMEOUT(classic.count("/chain?start=14&limit=200") == 1, WaitMs);
     QVERIFY(settle(balance));
     QVERIFY2(balance.problem().isEmpty(), qPrintable(balance.problem()));
     QCOMPARE(balance.progress().balance, 206.0);
