@@ -50,6 +50,7 @@ void ChainBalance::setAccount(const QUrl &node, const QString &id, const Progres
     m_progress = saved;
     m_problem.clear();
     m_paged = false;
+    m_useQuery = true;
     m_lastWholeChain.invalidate();
     m_laterTimer->stop();
     m_http.setBaseUrl(node);
@@ -98,7 +99,7 @@ void ChainBalance::requestNext()
 {
     const std::int64_t start = m_progress.blocks + 1;
     ++m_requests;
-    m_ticket = m_http.get(ChainPage::path(start, PageLimit),
+    m_ticket = m_http.get(m_useQuery ? ChainPage::path(start, PageLimit) : ChainPage::wholePath(),
                           [this, start](const HttpResult &answer) {
                               m_ticket = 0;
                               handleAnswer(answer, start);
@@ -109,6 +110,10 @@ void ChainBalance::handleAnswer(const HttpResult &answer, std::int64_t start)
 {
     if (!answer)
         return finish(u"GET /chain: %1"_s.arg(answer.errorMessage()));
+    if (m_useQuery && ChainPage::refusesQuery(answer->status)) {
+        m_useQuery = false;   // a classic server that knows only "/chain"
+        return requestNext();
+    }
     const Result<ChainPage::Page> page = ChainPage::parse(answer->status, answer->body, start);
     if (!page)
         return finish(u"GET /chain: %1"_s.arg(page.errorMessage()));

@@ -80,6 +80,7 @@ private:
     bool m_again = false;
     bool m_restarted = false;   // this read already started again from the genesis
     bool m_paged = false;
+    bool m_useQuery = true;           // false: the node refused ?start&limit
     QElapsedTimer m_lastWholeChain;   // when a classic server last sent its whole chain
     int m_wholeChainIntervalMs = WholeChainIntervalMs;
     QTimer *m_laterTimer = nullptr;   // child of this: the deferred update()

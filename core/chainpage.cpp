@@ -13,6 +13,16 @@ QString path(std::int64_t start, int limit)
     return u"chain?start=%1&limit=%2"_s.arg(start).arg(limit);
 }
 
+QString wholePath()
+{
+    return u"chain"_s;
+}
+
+bool refusesQuery(int status)
+{
+    return status == 404 || status == 400 || status == 405;
+}
+
 Result<Page> parse(int status, const QByteArray &body, std::int64_t start)
 {
     if (status != 200)

@@ -26,8 +26,12 @@ struct Page
     std::int64_t firstIndex() const { return blocks.empty() ? 0 : blocks.front().index(); }
 };
 
-// "chain?start=S&limit=L", relative to a node's base URL.
+// "chain?start=S&limit=L", relative to a node's base URL; "chain" for a server that
+// refuses the query (some classic servers match the path with its query: 404).
 QString path(std::int64_t start, int limit);
+QString wholePath();
+// Whether an answer to path() says to ask wholePath() instead (404, 400, 405).
+bool refusesQuery(int status);
 
 // The answer to path(start, limit): the blocks, checked for shape and for consecutive
 // indexes from `start` (paged) or from 1 (a whole chain); or what is wrong with it

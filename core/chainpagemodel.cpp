@@ -51,6 +51,7 @@ void ChainPageModel::restart()
     ++m_generation;
     m_length = 0;
     m_paged = true;
+    m_useQuery = true;
     m_problem.clear();
     m_pages.clear();
     m_recent.clear();
@@ -96,7 +97,8 @@ void ChainPageModel::refresh()
     const std::int64_t start = m_length + 1;
     const std::uint64_t generation = m_generation;
     ++m_requests;
-    m_http.get(ChainPage::path(start, PageSize), [this, start, generation](const HttpResult &a) {
+    const QString path = m_useQuery ? ChainPage::path(start, PageSize) : ChainPage::wholePath();
+    m_http.get(path, [this, start, generation](const HttpResult &a) {
         if (generation != m_generation)
             return;
         m_refreshing = false;
@@ -117,7 +119,7 @@ void ChainPageModel::requestPage(PageNumber page) const
     const std::uint64_t generation = m_generation;
     auto *self = const_cast<ChainPageModel *>(this);   // the cache is not the model's state
     ++m_requests;
-    m_http.get(ChainPage::path(start, PageSize),
+    m_http.get(m_useQuery ? ChainPage::path(start, PageSize) : ChainPage::wholePath(),
                [self, page, start, generation](const HttpResult &answer) {
                    if (generation != self->m_generation)
                        return;
@@ -136,6 +138,12 @@ void ChainPageModel::handleAnswer(const HttpResult &answer, std::int64_t start,
     if (!answer) {
         m_problem = u"GET /chain: %1"_s.arg(answer.errorMessage());
         emit statusChanged();
+        return;
+    }
+    if (m_useQuery && ChainPage::refusesQuery(answer->status)) {
+        m_useQuery = false;   // a classic server that knows only "/chain"
+        m_refreshing = false;
+        refresh();
         return;
     }
     const Result<ChainPage::Page> page = ChainPage::parse(answer->status, answer->body, start);

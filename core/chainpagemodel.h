@@ -95,6 +95,7 @@ private:
     QUrl m_node;
     std::int64_t m_length = 0;
     bool m_paged = true;
+    bool m_useQuery = true;                // false: the node refused ?start&limit
     QString m_problem;
     std::uint64_t m_generation = 0;        // answers for an older node are dropped
     bool m_refreshing = false;

@@ -31,6 +31,7 @@ private slots:
     void resumesFromSavedProgress();
     void startsAgainWhenTheChainWasReplaced();
     void readsAWholeChainFromAClassicServer();
+    void fallsBackToPlainChainWhenTheQueryIsRefused();
     void badAnswersAreProblemsNotCrashes();
 };
 
@@ -209,6 +210,32 @@ void TestChainBalance::readsAWholeChainFromAClassicServer()
     QCOMPARE(classic.count("/chain?start=14&limit=200"), 1);
 }
 
+void TestChainBalance::fallsBackToPlainChainWhenTheQueryIsRefused()
+{
+    Chain chain(1, 1732435200.5);
+    for (int i = 0; i < 3; ++i)
+        chain.append(chain.forge(*Pow::search(chain.lastBlockString(), 1, 0, 1 << 20),
+                                 u"alice"_s, 1));
+    // A classic server that matches the path with its query: only "/chain" is known.
+    ScriptedServer classic;
+    QVERIFY(classic.start());
+    classic.defaults["/chain"] = jsonAnswer(200, chain.toWire());
+    ChainBalance balance;
+    balance.setAccount(classic.url(), u"alice"_s, {});
+    balance.update();
+    QVERIFY(settle(balance));
+    QVERIFY2(balance.problem().isEmpty(), qPrintable(balance.problem()));
+    QCOMPARE(balance.progress().balance, 3.0);
+    QCOMPARE(classic.count("/chain?start=1&limit=200"), 1);   // asked once, 404
+    QCOMPARE(classic.count("/chain"), 1);
+    balance.setWholeChainInterval(0);
+    balance.update();
+    QVERIFY(settle(balance));
+    QCOMPARE(classic.count("/chain"), 2);   // and plain /chain from then on
+    QCOMPARE(classic.count("/chain?start=5&limit=200"), 0);
+    QCOMPARE(balance.progress().balance, 3.0);
+}
+
 void TestChainBalance::badAnswersAreProblemsNotCrashes()
 {
     ScriptedServer bad;
@@ -216,12 +243,12 @@ void TestChainBalance::badAnswersAreProblemsNotCrashes()
     ChainBalance balance;
     balance.setAccount(bad.url(), u"alice"_s, {});
     const QList<CannedAnswer> answers = {
-        CannedAnswer{404, "<html>Not Found</html>", "text/html"},
+        CannedAnswer{500, "<html>Internal Server Error</html>", "text/html"},
         jsonAnswer(200, "{\"chain\": 5}"),
         jsonAnswer(200, "{\"chain\": [{\"index\": \"x\"}], \"length\": 1}"),
         CannedAnswer{200, "\x01\x02 garbage", "text/plain"},
     };
-    const QStringList expected = {u"GET /chain: HTTP 404: <html>Not Found</html>"_s,
+    const QStringList expected = {u"GET /chain: HTTP 500: <html>Internal Server Error</html>"_s,
                                   u"GET /chain: the answer has no \"chain\" list"_s,
                                   u"GET /chain: block 1 is not a block"_s,
                                   u"GET /chain: the answer is not JSON"_s};

@@ -30,6 +30,7 @@ private slots:
     void followsNewBlocks();
     void startsAgainOnAnotherChain();
     void takesAWholeChainFromAClassicServer();
+    void fallsBackToPlainChainWhenTheQueryIsRefused();
     void badAnswersAreShownNotFatal();
 
 private:
@@ -147,6 +148,24 @@ void TestChainPageModel::takesAWholeChainFromAClassicServer()
     QCOMPARE(model.requestCount(), 1);
 }
 
+void TestChainPageModel::fallsBackToPlainChainWhenTheQueryIsRefused()
+{
+    Chain chain(1, 1732435200.5);
+    for (int i = 0; i < 4; ++i)
+        chain.append(chain.forge(*Pow::search(chain.lastBlockString(), 1, 0, 1 << 20),
+                                 u"gail"_s, 1));
+    ScriptedServer classic;   // knows "/chain" only, as tests/python/classic_server.py
+    QVERIFY(classic.start());
+    classic.defaults["/chain"] = jsonAnswer(200, chain.toWire());
+    ChainPageModel model;
+    model.setNode(classic.url());
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, WaitMs);
+    QVERIFY(model.problem().isEmpty());
+    QCOMPARE(cell(model, 0, ChainPageModel::MinerColumn), u"gail"_s);
+    QCOMPARE(classic.count("/chain?start=1&limit=100"), 1);
+    QCOMPARE(classic.count("/chain"), 1);
+}
+
 void TestChainPageModel::badAnswersAreShownNotFatal()
 {
     ScriptedServer bad;
@@ -163,6 +182,7 @@ void TestChainPageModel::badAnswersAreShownNotFatal()
     // per FollowIntervalMs each, not at every repaint.
     bad.defaults["/chain?start=1&limit=100"] =
         jsonAnswer(200, R"({"chain": [], "length": 250, "start": 1, "limit": 100})");
+    bad.defaults["/chain?start=201&limit=100"] = jsonAnswer(503, R"({"message": "busy"})");
     model.refresh();
     QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 250, WaitMs);
     QVERIFY(model.problem().isEmpty());
