@@ -186,9 +186,10 @@ void ChainPageModel::handleAnswer(const HttpResult &answer, std::int64_t start,
     if (!blocks.empty()) {
         const std::int64_t first = blocks.front().index();
         const std::int64_t last = blocks.back().index();
-        if (last <= m_length)
-            emit dataChanged(index(rowOf(std::min(last, m_length)), 0),
-                             index(rowOf(std::max<std::int64_t>(first, 1)), ColumnCount - 1));
+        const int top = rowOf(std::min(last, m_length));
+        const int bottom = std::min(rowOf(std::max<std::int64_t>(first, 1)), rowCount() - 1);
+        if (top <= bottom)
+            emit dataChanged(index(top, 0), index(bottom, ColumnCount - 1));
         emit blocksArrived(first, last);
     }
     emit statusChanged();
@@ -198,7 +199,15 @@ void ChainPageModel::grow(std::int64_t length)
 {
     if (length <= m_length)
         return;
-    beginInsertRows({}, 0, static_cast<int>(length - m_length - 1));
+    const std::int64_t rows = std::min(m_length, MaxRows);
+    const std::int64_t newRows = std::min(length, MaxRows);
+    if (newRows == rows) {   // past MaxRows: the same rows show newer blocks
+        beginResetModel();
+        m_length = length;
+        endResetModel();
+        return;
+    }
+    beginInsertRows({}, 0, static_cast<int>(newRows - rows - 1));
     m_length = length;
     endInsertRows();
 }
@@ -278,7 +287,7 @@ QString ChainPageModel::minerOf(const Block &block)
 
 int ChainPageModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(std::min<std::int64_t>(m_length, INT32_MAX));
+    return parent.isValid() ? 0 : static_cast<int>(std::min(m_length, MaxRows));
 }
 
 int ChainPageModel::columnCount(const QModelIndex &parent) const

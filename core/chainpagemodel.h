@@ -41,6 +41,9 @@ public:
     static constexpr int FollowIntervalMs = 2000;
     static constexpr int ClassicFollowIntervalMs = 30'000;   // a whole chain each time
     static constexpr int BlockIndexRole = Qt::UserRole;   // qint64, known before the block
+    // Rows shown at most (the newest blocks): a node's "length" is only its word, and a
+    // view's scroll range is an int of pixels.
+    static constexpr std::int64_t MaxRows = 10'000'000;
 
     explicit ChainPageModel(QObject *parent = nullptr);
     ~ChainPageModel() override;

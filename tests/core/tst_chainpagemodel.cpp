@@ -195,6 +195,14 @@ void TestChainPageModel::badAnswersAreShownNotFatal()
     QVERIFY(model.requestCount() <= before + 2);
     QVERIFY(!model.problem().isEmpty());
 
+    // A node that claims a hundred billion blocks: the newest MaxRows rows, no more.
+    bad.defaults["/chain?start=251&limit=100"] =
+        jsonAnswer(200, R"({"chain": [], "length": 99999999999, "start": 251, "limit": 100})");
+    model.refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(model.length(), 99999999999LL, WaitMs);
+    QCOMPARE(model.rowCount(), int(ChainPageModel::MaxRows));
+    QCOMPARE(model.index(0, ChainPageModel::IndexColumn).data().toString(), u"99999999999"_s);
+
     ChainPageModel unreachable;
     unreachable.setNode(QUrl(u"http://127.0.0.1:%1"_s.arg(closedPort())));
     QTRY_VERIFY_WITH_TIMEOUT(unreachable.problem().contains(u"refused"_s), WaitMs);
