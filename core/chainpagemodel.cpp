@@ -47,6 +47,7 @@ void ChainPageModel::setNode(const QUrl &node)
 
 void ChainPageModel::restart()
 {
+    m_lastRestart.start();
     beginResetModel();
     ++m_generation;
     m_length = 0;
@@ -174,6 +175,14 @@ void ChainPageModel::handleAnswer(const HttpResult &answer, std::int64_t start,
         }
     }
     if (replaced) {
+        // Once per FollowIntervalMs at most: a node whose blocks never link up is not
+        // asked again and again.
+        if (m_lastRestart.isValid() && m_lastRestart.elapsed() < FollowIntervalMs) {
+            m_problem = u"GET /chain: the blocks do not link up (the chain changed while it "
+                         "was read)"_s;
+            emit statusChanged();
+            return;
+        }
         restart();
         return;
     }

@@ -8,6 +8,7 @@
 
 #include <QAbstractTableModel>
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QString>
@@ -102,6 +103,7 @@ private:
     QString m_problem;
     std::uint64_t m_generation = 0;        // answers for an older node are dropped
     bool m_refreshing = false;
+    QElapsedTimer m_lastRestart;
     // Pages are fetched from const data(): the cache is not the model's state.
     mutable std::unordered_map<PageNumber, Page> m_pages;
     mutable std::list<PageNumber> m_recent;   // most recent first
