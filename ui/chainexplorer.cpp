@@ -73,7 +73,7 @@ ChainExplorer::ChainExplorer(QWidget *parent)
     auto width = [&](int column, const QString &sample) {
         m_table->setColumnWidth(column, metrics.horizontalAdvance(sample) + pad);
     };
-    width(ChainPageModel::IndexColumn, u"00000000"_s);
+    width(ChainPageModel::IndexColumn, u"000000000000"_s);
     width(ChainPageModel::TimeColumn, u"0000-00-00 00:00:00"_s);
     width(ChainPageModel::TransactionsColumn, u"Txs"_s);
     width(ChainPageModel::MinerColumn, u"someone's id"_s);
@@ -129,7 +129,11 @@ ChainExplorer::ChainExplorer(QWidget *parent)
                 if (m_selectedIndex >= first && m_selectedIndex <= last)
                     showSelected();
             });
-    connect(m_model, &QAbstractItemModel::modelReset, this, [this] { m_selectedIndex = 0; });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_selectedIndex = 0;
+        if (m_model->rowCount() > 0)
+            m_table->setCurrentIndex(m_model->index(0, ChainPageModel::IndexColumn));
+    });
     // The newest block is shown in detail at first, and stays shown as new blocks
     // come while it is the one selected; another selected block stays selected.
     connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, [this] {

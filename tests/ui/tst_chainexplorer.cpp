@@ -59,6 +59,10 @@ void TestChainExplorer::browsesPagesAndShowsABlock()
     explorer.resize(1000, 600);
     explorer.show();
     QVERIFY(QTest::qWaitForWindowExposed(&explorer));
+    // The tab fits a window of 800x600 (less menu, tab and status bars).
+    const QSize minimum = explorer.minimumSizeHint();
+    QVERIFY2(minimum.width() <= 780 && minimum.height() <= 480,
+             qPrintable(u"%1x%2"_s.arg(minimum.width()).arg(minimum.height())));
     QVERIFY(child<QLabel>(&explorer, u"chainStatusLabel"_s)->text().startsWith(u"Start mining"_s));
     explorer.followNode(m_node.url());
     auto *table = child<QTableView>(&explorer, u"chainTable"_s);

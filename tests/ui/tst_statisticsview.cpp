@@ -76,6 +76,10 @@ void TestStatisticsView::showsMiningAsItHappens()
     view.resize(1000, 700);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
+    // The tab fits a window of 800x600 (less menu, tab and status bars).
+    const QSize minimum = view.minimumSizeHint();
+    QVERIFY2(minimum.width() <= 780 && minimum.height() <= 480,
+             qPrintable(u"%1x%2"_s.arg(minimum.width()).arg(minimum.height())));
     QCOMPARE(child<QLabel>(&view, u"chainBalanceNote"_s)->text(),
              u"Start mining to see the coins of a node and id."_s);
 
