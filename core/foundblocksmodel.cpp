@@ -28,16 +28,21 @@ FoundBlocksModel::FoundBlocksModel(QObject *parent)
 
 FoundBlocksModel::~FoundBlocksModel() = default;
 
-void FoundBlocksModel::add(const FoundBlock &block)
+void FoundBlocksModel::add(const std::vector<FoundBlock> &blocks)
 {
-    if (m_rows.size() >= static_cast<std::size_t>(MaxRows)) {
-        beginRemoveRows({}, 0, 0);
-        m_rows.pop_front();
+    if (blocks.empty())
+        return;
+    const auto max = static_cast<std::size_t>(MaxRows);
+    const std::size_t adding = std::min(blocks.size(), max);
+    const std::size_t keep = std::min(m_rows.size(), max - adding);
+    if (keep < m_rows.size()) {   // the oldest go first
+        beginRemoveRows({}, 0, static_cast<int>(m_rows.size() - keep) - 1);
+        m_rows.erase(m_rows.begin(), m_rows.end() - static_cast<std::ptrdiff_t>(keep));
         endRemoveRows();
     }
     const int row = static_cast<int>(m_rows.size());
-    beginInsertRows({}, row, row);
-    m_rows.push_back(block);
+    beginInsertRows({}, row, row + static_cast<int>(adding) - 1);
+    m_rows.insert(m_rows.end(), blocks.end() - static_cast<std::ptrdiff_t>(adding), blocks.end());
     endInsertRows();
 }
 

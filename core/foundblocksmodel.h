@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <vector>
 
 #include <QAbstractTableModel>
 #include <QByteArray>
@@ -27,7 +28,8 @@ public:
     explicit FoundBlocksModel(QObject *parent = nullptr);
     ~FoundBlocksModel() override;
 
-    void add(const FoundBlock &block);
+    void add(const FoundBlock &block) { add(std::vector<FoundBlock>{block}); }
+    void add(const std::vector<FoundBlock> &blocks);   // one insertion for all
     void clear();
     const FoundBlock &at(int row) const { return m_rows[static_cast<std::size_t>(row)]; }
 

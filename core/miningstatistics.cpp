@@ -19,7 +19,10 @@ MiningStatistics::MiningStatistics(MiningModel &model, Settings &settings, QObje
 {
     m_uptime.start();
     connect(&m_model, &MiningModel::proofAnswered, this, &MiningStatistics::handleProofAnswered);
-    connect(&m_model, &MiningModel::miningStopped, this, &MiningStatistics::save);
+    connect(&m_model, &MiningModel::miningStopped, this, [this] {
+        flushFoundBlocks();
+        save();
+    });
     connect(&m_balance, &ChainBalance::updated, this, &MiningStatistics::takeBalance);
     m_sampleTimer->setInterval(SampleIntervalMs);
     connect(m_sampleTimer, &QTimer::timeout, this, &MiningStatistics::sample);
@@ -63,8 +66,15 @@ void MiningStatistics::setAccount(const QUrl &node, const QString &id)
     emit coinsChanged();
 }
 
+void MiningStatistics::flushFoundBlocks()
+{
+    m_found.add(m_newFound);
+    m_newFound.clear();
+}
+
 void MiningStatistics::sample()
 {
+    flushFoundBlocks();
     const MiningSnapshot s = m_model.snapshot();
     const RatePoint point{QDateTime::currentMSecsSinceEpoch(), s.isMining() ? s.hashRate : 0.0};
     m_history.push_back(point);
@@ -82,14 +92,13 @@ void MiningStatistics::sample()
 
 void MiningStatistics::handleProofAnswered(const FoundBlock &block)
 {
-    m_found.add(block);
+    m_newFound.push_back(block);
     if (block.verdict != FoundBlock::Verdict::Accepted)
         return;
     setAccount(block.serverUrl, block.minerId);
     m_record.earned += block.reward;
     m_recordChanged = true;
-    m_balance.update();
-    emit coinsChanged();
+    emit coinsChanged();   // the chain's balance follows at the next sample
 }
 
 void MiningStatistics::takeBalance()

@@ -46,7 +46,10 @@ public:
 
     const std::deque<RatePoint> &rateHistory() const { return m_history; }
     std::int64_t uptimeMs() const { return m_uptime.elapsed(); }
+    // Rows come in once a second (one insertion, one repaint of a table showing it),
+    // or at once with flushFoundBlocks().
     FoundBlocksModel *foundBlocks() { return &m_found; }
+    void flushFoundBlocks();
 
     // The coins of the current account.
     const QUrl &accountNode() const { return m_node; }
@@ -75,6 +78,7 @@ private:
     std::deque<RatePoint> m_history;
     QElapsedTimer m_uptime;
     FoundBlocksModel m_found;
+    std::vector<FoundBlock> m_newFound;   // not in m_found yet
     ChainBalance m_balance;
     QUrl m_node;
     QString m_id;

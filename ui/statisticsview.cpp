@@ -79,8 +79,13 @@ StatisticsView::StatisticsView(MiningStatistics &statistics, QWidget *parent)
     layout->setRowStretch(0, 3);
     layout->setRowStretch(1, 2);
 
-    connect(&m_statistics, &MiningStatistics::coinsChanged, this, &StatisticsView::showCoins);
-    connect(&m_statistics, &MiningStatistics::sampled, this, &StatisticsView::showUptime);
+    // Coins change with every block: shown at the next refresh (at most 4 a second).
+    connect(&m_statistics, &MiningStatistics::coinsChanged, this, [this] { m_coinsChanged = true; });
+    connect(&m_statistics, &MiningStatistics::sampled, this, [this] {
+        showUptime();
+        if (m_coinsChanged)
+            showCoins();
+    });
     showCoins();
     showUptime();
 }
@@ -209,6 +214,8 @@ QWidget *StatisticsView::createFoundGroup()
 
 void StatisticsView::refresh(const MiningSnapshot &s)
 {
+    if (m_coinsChanged)
+        showCoins();
     m_sessionCoins->setText(QLocale().toString(s.coins));
     m_rate10s->setText(MiningText::hashRate(s.hashRate10s));
     m_rate60s->setText(MiningText::hashRate(s.hashRate60s));
@@ -246,6 +253,7 @@ QString StatisticsView::expectedTimeText(int difficulty, double attemptsPerSecon
 
 void StatisticsView::showCoins()
 {
+    m_coinsChanged = false;
     const QString id = Printable::escaped(m_statistics.accountId());
     const QString node = m_statistics.accountNode().toString();
     if (id.isEmpty()) {

@@ -60,4 +60,5 @@ private:
     QLabel *m_exportStatus = nullptr;
     QAction *m_exportAction = nullptr;
     qint64 m_miningMs = 0;                       // from the last snapshot
+    bool m_coinsChanged = false;                 // not shown yet
 };

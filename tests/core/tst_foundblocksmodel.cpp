@@ -179,6 +179,22 @@ void TestFoundBlocksModel::keepsTheLastRowsOnly()
     QCOMPARE(model.at(0).blockIndex, 6);
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+
+    // In one insertion (as MiningStatistics adds them, once a second).
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    std::vector<FoundBlock> batch;
+    for (int i = 1; i <= 3; ++i)
+        batch.push_back(found(i, 1, 1, 0.1, FoundBlock::Verdict::Accepted, u"ok"_s));
+    model.add(batch);
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(model.rowCount(), 3);
+    batch.clear();
+    for (int i = 4; i <= FoundBlocksModel::MaxRows + 1; ++i)
+        batch.push_back(found(i, 1, 1, 0.1, FoundBlock::Verdict::Accepted, u"ok"_s));
+    model.add(batch);
+    QCOMPARE(model.rowCount(), FoundBlocksModel::MaxRows);
+    QCOMPARE(model.at(0).blockIndex, 2);
+    QCOMPARE(model.at(FoundBlocksModel::MaxRows - 1).blockIndex, FoundBlocksModel::MaxRows + 1);
 }
 
 QTEST_GUILESS_MAIN(TestFoundBlocksModel)
