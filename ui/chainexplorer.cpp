@@ -35,7 +35,7 @@ ChainExplorer::ChainExplorer(QWidget *parent)
     m_showButton = new QPushButton(u"Sho&w"_s, this);
     m_showButton->setObjectName(u"chainShowButton"_s);
     m_showButton->setToolTip(u"Show the chain of the node typed on the left"_s);
-    m_newestButton = new QPushButton(u"Ne&west"_s, this);
+    m_newestButton = new QPushButton(u"&Newest"_s, this);
     m_newestButton->setObjectName(u"chainNewestButton"_s);
     m_newestButton->setToolTip(u"Scroll to the newest block"_s);
     connect(m_showButton, &QPushButton::clicked, this, [this] { showNode(m_nodeEdit->text()); });

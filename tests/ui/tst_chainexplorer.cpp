@@ -3,6 +3,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSet>
+#include <QKeySequence>
 #include <QTableView>
 #include <QTest>
 
@@ -64,6 +66,17 @@ void TestChainExplorer::browsesPagesAndShowsABlock()
     QVERIFY2(minimum.width() <= 780 && minimum.height() <= 480,
              qPrintable(u"%1x%2"_s.arg(minimum.width()).arg(minimum.height())));
     QVERIFY(child<QLabel>(&explorer, u"chainStatusLabel"_s)->text().startsWith(u"Start mining"_s));
+    // Each mnemonic of the tab once (Alt+O, Alt+W, Alt+N).
+    QStringList keys;
+    for (QLabel *label : explorer.findChildren<QLabel *>()) {
+        if (label->buddy())
+            keys << QKeySequence::mnemonic(label->text()).toString();
+    }
+    for (QPushButton *button : explorer.findChildren<QPushButton *>())
+        keys << QKeySequence::mnemonic(button->text()).toString();
+    keys.removeAll(QString());
+    QCOMPARE(keys.size(), 3);
+    QCOMPARE(QSet<QString>(keys.begin(), keys.end()).size(), keys.size());
     explorer.followNode(m_node.url());
     auto *table = child<QTableView>(&explorer, u"chainTable"_s);
     ChainPageModel *model = explorer.model();
