@@ -1,6 +1,8 @@
 #include <memory>
 
+#include <QAction>
 #include <QFile>
+#include <QFileDialog>
 #include <QHeaderView>
 #include <QImage>
 #include <QLabel>
@@ -161,6 +163,19 @@ void TestStatisticsView::showsMiningAsItHappens()
     QCOMPARE(lines.size(), rows + 2);   // header, rows, and the empty tail after the last CRLF
     QVERIFY(lines[0].startsWith("time,block,proof,attempts,search_seconds,verdict"));
     QVERIFY(lines[1].contains(",2,"));
+    // Through File > Export Found Blocks: a file dialog, then the same file.
+    const QString viaMenu = dir.filePath(u"via-menu.csv"_s);
+    view.exportAction()->trigger();
+    QFileDialog *dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = view.findChild<QFileDialog *>()) != nullptr, WaitMs);
+    QVERIFY(!dialog->isModal() || dialog->windowModality() != Qt::ApplicationModal);
+    dialog->selectFile(viaMenu);
+    QMetaObject::invokeMethod(dialog, "accept");   // the Save button
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(viaMenu), WaitMs);
+    QFile menuFile(viaMenu);
+    QVERIFY(menuFile.open(QIODevice::ReadOnly));
+    QCOMPARE(menuFile.readAll().count('\n'), rows + 1);
+
     QVERIFY(!view.exportCsv(dir.filePath(u"no/such/folder/found.csv"_s)));
     QVERIFY(child<QLabel>(&view, u"exportStatusLabel"_s)->text().startsWith(u"Cannot write "_s));
     QVERIFY(child<QPushButton>(&view, u"exportCsvButton"_s)->isVisible());
