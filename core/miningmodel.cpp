@@ -364,6 +364,7 @@ void MiningModel::handleAnswer(qint64 blockIndex, const MinerProtocol::MineAnswe
     if (retryInMs > 0)
         verdict += u"; retrying in %1"_s.arg(MiningText::seconds(retryInMs));
     log(kind, u"Block %1: %2 (%3)"_s.arg(blockIndex).arg(answer.text(), verdict), blockIndex);
+    emit proofAnswered(foundBlock(blockIndex, answer));
     markChanged();
 }
 
@@ -378,6 +379,38 @@ void MiningModel::handleUpdatesChanged(Miner::Updates updates)
             MiningText::seconds(m_miner.config().pollIntervalMs),
             m_miner.config().push ? QString() : u" (push turned off)"_s));
     markChanged();
+}
+
+FoundBlock MiningModel::foundBlock(qint64 blockIndex,
+                                   const MinerProtocol::MineAnswer &answer) const
+{
+    FoundBlock found;
+    found.time = QDateTime::currentDateTime();
+    found.blockIndex = blockIndex;
+    if (m_lastProof && m_lastProof->blockIndex == blockIndex) {
+        found.proof = m_lastProof->proof;
+        found.attempts = m_lastProof->attempts;
+        found.seconds = m_lastProof->seconds;
+    }
+    switch (answer.kind) {
+    case ReplyKind::Accepted:
+        found.verdict = FoundBlock::Verdict::Accepted;
+        found.reward = answer.reward;
+        break;
+    case ReplyKind::Stale:
+        found.verdict = FoundBlock::Verdict::Stale;
+        break;
+    case ReplyKind::Rejected:
+        found.verdict = FoundBlock::Verdict::Rejected;
+        break;
+    case ReplyKind::Error:
+        found.verdict = FoundBlock::Verdict::Error;
+        break;
+    }
+    found.answer = answer.text();
+    found.serverUrl = m_miner.config().serverUrl;
+    found.minerId = m_miner.config().id;
+    return found;
 }
 
 void MiningModel::handleBlockForged(const Block &block)

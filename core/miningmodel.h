@@ -78,6 +78,9 @@ signals:
     void changed();                      // at most every UpdateIntervalMs: read snapshot()
     void logged(const LogEntry &entry);  // as it happens
     void miningStopped();                // the miner has stopped and awaits nothing more
+    // A proof found here was answered (accepted, stale, rejected or an error): as it
+    // happens, for the found-blocks table and the coins kept across launches.
+    void proofAnswered(const FoundBlock &block);
 
 private:
     void log(LogEntry::Kind kind, const QString &text, qint64 blockIndex = 0);
@@ -93,6 +96,7 @@ private:
     void handleBlockForged(const Block &block);
     void handleUpdatesChanged(Miner::Updates updates);
     bool minesOnLocalServer() const;
+    FoundBlock foundBlock(qint64 blockIndex, const MinerProtocol::MineAnswer &answer) const;
 
     // Session totals.
     qint64 m_coins = 0;

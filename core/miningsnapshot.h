@@ -96,5 +96,24 @@ struct LogEntry
     std::int64_t blockIndex = 0;   // the block it is about, when there is one
 };
 
+// A proof this miner found and the server's answer to it: one row of the found-blocks
+// table.
+struct FoundBlock
+{
+    enum class Verdict { Accepted, Stale, Rejected, Error };
+
+    QDateTime time;                // when the answer came
+    std::int64_t blockIndex = 0;
+    std::uint64_t proof = 0;
+    std::uint64_t attempts = 0;    // of the search that found it
+    double seconds = 0;            // that search's time
+    Verdict verdict = Verdict::Error;
+    QString answer;                // "HTTP 200: New Block Forged", plain text
+    std::int64_t reward = 0;       // coins won (accepted only)
+    QUrl serverUrl;                // where it was sent, and for whom
+    QString minerId;
+};
+
 Q_DECLARE_METATYPE(MiningSnapshot)
 Q_DECLARE_METATYPE(LogEntry)
+Q_DECLARE_METATYPE(FoundBlock)

@@ -29,6 +29,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QThread>
 #include <QTimer>
 #include <QToolButton>
@@ -38,14 +39,17 @@
 #include "core/engines/searchengine.h"
 #include "core/minerid.h"
 #include "core/miningmodel.h"
+#include "core/miningstatistics.h"
 #include "core/miningtext.h"
 #include "core/settings.h"
 #include "core/validate.h"
 #include "core/version.h"
 #include "ui/elidedlabel.h"
 #include "ui/focusringbutton.h"
+#include "ui/chainexplorer.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
+#include "ui/statisticsview.h"
 
 using namespace Qt::StringLiterals;
 
@@ -145,7 +149,17 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     setObjectName(u"mainWindow"_s);
     setWindowTitle(u"blockforge"_s);
 
-    setCentralWidget(createMiningView());
+    // Tabs: mining (the form, the figures, the log), statistics, the chain.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(u"mainTabs"_s);
+    m_tabs->setDocumentMode(true);
+    m_statistics = new MiningStatistics(m_model, m_settings, this);
+    m_statisticsView = new StatisticsView(*m_statistics, m_tabs);
+    m_chainExplorer = new ChainExplorer(m_tabs);
+    m_tabs->addTab(createMiningView(), u"Mining"_s);
+    m_tabs->addTab(m_statisticsView, u"Statistics"_s);
+    m_tabs->addTab(m_chainExplorer, u"Chain"_s);
+    setCentralWidget(m_tabs);
 
     createActions();
     createMenus();
@@ -438,7 +452,7 @@ QWidget *MainWindow::createStatsGroup()
     color(m_rejectedLabel, QColor(0xb3, 0x26, 0x1e));
 
     auto *grid = new QGridLayout(group);
-    grid->addWidget(captionLabel(u"Coins earned"_s, group), 0, 0, 1, 2);
+    grid->addWidget(captionLabel(u"Coins this session"_s, group), 0, 0, 1, 2);
     grid->addWidget(m_coinsLabel, 0, 2, 2, 2);
     grid->addWidget(captionLabel(u"Hash rate"_s, group), 1, 0);
     grid->addWidget(m_hashRateLabel, 1, 1);
@@ -560,6 +574,7 @@ void MainWindow::createMenus()
     QMenu *file = menuBar()->addMenu(u"&File"_s);
     file->setObjectName(u"fileMenu"_s);
     file->addAction(m_saveLogAction);
+    file->addAction(m_statisticsView->exportAction());
     file->addSeparator();
     file->addAction(m_quitAction);
     QMenu *mining = menuBar()->addMenu(u"&Mining"_s);
@@ -906,6 +921,8 @@ void MainWindow::updateControls(bool mining)
 
 void MainWindow::refresh(const MiningSnapshot &s)
 {
+    m_statisticsView->refresh(s);
+    m_chainExplorer->followNode(s.localServer ? s.localServerUrl : s.serverUrl);
     updateControls(s.isMining());
     m_coinsLabel->setText(QLocale().toString(s.coins));
     m_acceptedLabel->setText(QString::number(s.accepted));
