@@ -243,10 +243,10 @@ void TestChainBalance::badAnswersAreProblemsNotCrashes()
     ChainBalance balance;
     balance.setAccount(bad.url(), u"alice"_s, {});
     const QList<CannedAnswer> answers = {
-        CannedAnswer{500, "<html>Internal Server Error</html>", "text/html"},
+        CannedAnswer{.status = 500, .body = "<html>Internal Server Error</html>", .contentType = "text/html", .extraHeaders = {}},
         jsonAnswer(200, "{\"chain\": 5}"),
         jsonAnswer(200, "{\"chain\": [{\"index\": \"x\"}], \"length\": 1}"),
-        CannedAnswer{200, "\x01\x02 garbage", "text/plain"},
+        CannedAnswer{.status = 200, .body = "\x01\x02 garbage", .contentType = "text/plain", .extraHeaders = {}},
     };
     const QStringList expected = {u"GET /chain: HTTP 500: <html>Internal Server Error</html>"_s,
                                   u"GET /chain: the answer has no \"chain\" list"_s,

@@ -171,7 +171,8 @@ void TestChainPageModel::badAnswersAreShownNotFatal()
     ScriptedServer bad;
     QVERIFY(bad.start());
     bad.defaults["/chain?start=1&limit=100"] =
-        CannedAnswer{500, "<html>\u202e Internal error</html>", "text/html"};
+        CannedAnswer{.status = 500, .body = "<html>\u202e Internal error</html>",
+                     .contentType = "text/html", .extraHeaders = {}};
     ChainPageModel model;
     QSignalSpy status(&model, &ChainPageModel::statusChanged);
     model.setNode(bad.url());
