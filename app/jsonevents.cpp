@@ -102,6 +102,13 @@ JsonEvents::JsonEvents(MiningModel *model, std::FILE *out, QObject *parent)
     connect(miner, &Miner::recovered, this, [this, miner] {
         emitEvent(u"recovered"_s, {{u"url"_s, Validate::displayUrl(miner->config().serverUrl)}});
     });
+    // How new blocks reach this node's miner: the server's push (long poll) or the poll.
+    connect(miner, &Miner::updatesChanged, this, [this](Miner::Updates updates) {
+        if (updates != Miner::Updates::Unknown)
+            emitEvent(u"updates"_s, {{u"mode"_s, updates == Miner::Updates::Push
+                                                     ? u"push"_s
+                                                     : u"polling"_s}});
+    });
     connect(model, &MiningModel::nodeSwitched, this,
             [this](const QUrl &from, const QUrl &to, const QString &reason) {
                 emitEvent(u"node"_s, {{u"from"_s, Validate::displayUrl(from)},

@@ -67,6 +67,8 @@ Options::Options()
     , json{u"json"_s,
            u"[--mine] Print one JSON object per line for every event (work, proof, answer,"
            " hash rate, error, node switch) instead of the human lines."_s}
+    , noPush{u"no-push"_s,
+             u"[--mine] Poll for new blocks every second even where the server pushes them."_s}
     , listed{{&help, Scope::Any},         {&version, Scope::Any},       {&manPage, Scope::Any},
              {&server, Scope::Any},       {&mine, Scope::Any},          {&host, Scope::Server},
              {&port, Scope::Server},      {&difficulty, Scope::Server}, {&database, Scope::Server},
@@ -74,7 +76,7 @@ Options::Options()
              {&importFrom, Scope::Server},
              {&url, Scope::Miner},        {&threads, Scope::Miner},     {&idFile, Scope::Miner},
              {&engine, Scope::Miner},     {&engines, Scope::Miner},     {&priority, Scope::Miner},
-             {&json, Scope::Miner}}
+             {&json, Scope::Miner},       {&noPush, Scope::Miner}}
 {
     QString description = u"blockforge %1: %2.\n\nModes:"_s.arg(Version::Text, Summary);
     for (const Mode &mode : Modes)

@@ -74,6 +74,7 @@ struct Options
     QCommandLineOption engines;
     QCommandLineOption priority;
     QCommandLineOption json;
+    QCommandLineOption noPush;
 
     // Every option in --help order, with the mode that reads it.
     const std::vector<Listed> listed;

@@ -76,6 +76,7 @@ int runGui(QApplication &app, const Options &options)
         settings.setEngine(*chosen->engine);
 
     MiningModel model;   // workers at low priority: the desktop stays responsive
+    model.setPushAllowed(!options.parser.isSet(options.noPush));
     MainWindow window(settings, model);
     QObject::connect(&instance, &SingleInstance::activationRequested, &window, [&window] {
         window.showNormal();

@@ -68,6 +68,7 @@ int runMiner(QCoreApplication &app, const Options &options)
     }
 
     MiningModel model(*priority);
+    model.setPushAllowed(!options.parser.isSet(options.noPush));
     const bool json = options.parser.isSet(options.json);
     std::unique_ptr<JsonEvents> events;
     if (json) {

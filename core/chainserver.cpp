@@ -4,8 +4,10 @@
 
 #include <QElapsedTimer>
 #include <QMetaMethod>
+#include <QTimer>
 #include <QUrlQuery>
 
+#include "core/httpdeferred.h"
 #include "core/httplistener.h"
 #include "core/logging.h"
 #include "core/printable.h"
@@ -85,6 +87,7 @@ ChainServer::ChainServer(const Config &config, QObject *parent)
     , m_config{config}
     , m_store{ChainStore::create(config.databasePath).release()}
     , m_chain{config.difficulty}
+    , m_waitTimer{new QTimer(this)}
 {
     m_store->setParent(this);
     connect(m_store, &ChainStore::tipChanged, this, [this](qint64 height) {
@@ -94,6 +97,11 @@ ChainServer::ChainServer(const Config &config, QObject *parent)
         if (!catchUp(&error))
             qCWarning(lcServer).noquote() << "Cannot follow block" << height << ":" << error;
     });
+    m_clock.start();
+    m_waitTimer->setSingleShot(true);
+    m_waitTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_waitTimer, &QTimer::timeout, this, &ChainServer::expireWaiters);
+    connect(this, &ChainServer::tipChanged, this, &ChainServer::answerWaiters);
 }
 
 ChainServer::~ChainServer()
@@ -168,8 +176,11 @@ quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
 void ChainServer::close()
 {
     if (m_listener) {
-        // Connections go first: none may read the chain's text once it changes.
+        // Connections go first: none may read the chain's text once it changes. Their
+        // waiting clients go with them.
         m_listener->closeConnections();
+        m_waiters.clear();
+        m_waitTimer->stop();
         m_listener->close();
         m_listener->deleteLater();
         m_listener = nullptr;
@@ -212,8 +223,15 @@ HttpAnswer ChainServer::route(const QString &path, const HttpRequest &request)
                                        QString::fromLatin1(method), path, QLatin1StringView(allow)),
                                    "Allow: "_ba + allow + "\r\n");
     };
-    if (path == u"/last_block"_s)
-        return get ? lastBlock() : notAllowed("GET, HEAD");
+    if (path == u"/last_block"_s) {
+        if (!get)
+            return notAllowed("GET, HEAD");
+        const QByteArray query = request.head.query();
+        if (query.isEmpty() || m_waitHeader.isEmpty())
+            return lastBlock();
+        const QUrlQuery items(QString::fromLatin1(query));
+        return items.hasQueryItem(u"wait"_s) ? waitForBlock(items) : lastBlock();
+    }
     if (path == u"/chain"_s)
         return get ? fullChain(QUrlQuery(QString::fromLatin1(request.head.query())))
                    : notAllowed("GET, HEAD");
@@ -229,8 +247,11 @@ HttpAnswer ChainServer::route(const QString &path, const HttpRequest &request)
 void ChainServer::refreshAnswers(bool rebuildChain)
 {
     // The chain keeps the last block's canonical string: reuse it, never write it again.
-    m_lastBlockAnswer = "{\"last_block\": " + m_chain.lastBlockString() + ", \"difficulty\": "
-        + QByteArray::number(m_chain.difficulty()) + "}";
+    m_lastBlockAnswer = lastBlockAnswer(m_chain.lastBlockString());
+    m_tipHash = m_chain.lastBlock().hash();
+    m_waitHeader = m_config.longPollTimeoutMs <= 0 ? QByteArray()
+        : QByteArray(WaitHeader) + ": "
+            + QByteArray::number(m_config.longPollTimeoutMs / 1000.0, 'g', 6) + "\r\n";
 
     if (rebuildChain) {
         m_chainBlocks.clear();
@@ -276,9 +297,107 @@ bool ChainServer::catchUp(QString *error)
     return adopted == blocks.size();
 }
 
+QByteArray ChainServer::lastBlockAnswer(const QByteArray &blockString) const
+{
+    return "{\"last_block\": " + blockString + ", \"difficulty\": "
+        + QByteArray::number(m_chain.difficulty()) + "}";
+}
+
 HttpAnswer ChainServer::lastBlock() const
 {
-    return HttpAnswer::json(Ok, m_lastBlockAnswer);
+    return HttpAnswer::json(Ok, m_lastBlockAnswer, m_waitHeader);
+}
+
+int ChainServer::maxWaiters() const
+{
+    return std::max(0, std::min(m_config.maxWaiters, m_config.maxConnections / 2));
+}
+
+int ChainServer::waiterCount() const
+{
+    return static_cast<int>(std::count_if(m_waiters.begin(), m_waiters.end(),
+                                          [](const Waiter &w) { return w.deferred->isPending(); }));
+}
+
+// GET /last_block?wait=HASH: the last block once its hash is not HASH.
+HttpAnswer ChainServer::waitForBlock(const QUrlQuery &query)
+{
+    const QByteArray hash =
+        query.queryItemValue(u"wait"_s, QUrl::FullyDecoded).toLatin1().toLower();
+    const bool isHash = hash.size() == 64
+        && std::all_of(hash.begin(), hash.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+    if (!isHash)
+        return message(u"\"wait\" must be the hash of the last block you have: 64 hex digits"_s,
+                       BadRequest);
+    if (hash != m_tipHash)
+        return lastBlock();
+    // Answered or dropped ones leave the queue here and as they expire.
+    std::erase_if(m_waiters, [](const Waiter &w) { return !w.deferred->isPending(); });
+    if (static_cast<int>(m_waiters.size()) >= maxWaiters())
+        return message(u"Too many clients are waiting for a new block (%1): poll GET /last_block"
+                       " without \"wait\""_s.arg(maxWaiters()),
+                       ServiceUnavailable);
+    auto deferred = std::make_shared<HttpDeferred>([this] { return lastBlock(); });
+    HttpDeferred *raw = deferred.get();
+    deferred->onDropped = [this, raw] {
+        std::erase_if(m_waiters, [raw](const Waiter &w) { return w.deferred.get() == raw; });
+    };
+    m_waiters.push_back(Waiter{deferred, hash, m_clock.elapsed() + m_config.longPollTimeoutMs});
+    if (!m_waitTimer->isActive())
+        scheduleExpiry();
+    return HttpAnswer::later(std::move(deferred));
+}
+
+// On tipChanged(): everyone waiting on another hash learns of the new last block.
+void ChainServer::answerWaiters()
+{
+    if (m_waiters.empty())
+        return;
+    // Taken out first: answering may close connections (dropping their waiters) or serve
+    // pipelined requests that wait again.
+    std::deque<Waiter> waiters = std::move(m_waiters);
+    m_waiters.clear();
+    const HttpAnswer answer = lastBlock();
+    std::deque<Waiter> still;
+    for (Waiter &waiter : waiters) {
+        if (!waiter.deferred->isPending())
+            continue;
+        if (waiter.hash == m_tipHash)
+            still.push_back(std::move(waiter));   // it already has this block
+        else
+            waiter.deferred->resolve(answer);
+    }
+    // Those that waited again while we answered came after, with later deadlines.
+    for (Waiter &waiter : m_waiters)
+        still.push_back(std::move(waiter));
+    m_waiters = std::move(still);
+    scheduleExpiry();
+}
+
+void ChainServer::expireWaiters()
+{
+    const qint64 now = m_clock.elapsed();
+    const HttpAnswer answer = lastBlock();
+    while (!m_waiters.empty() && m_waiters.front().deadline <= now) {
+        const std::shared_ptr<HttpDeferred> deferred = std::move(m_waiters.front().deferred);
+        m_waiters.pop_front();
+        deferred->resolve(answer);   // may drop others: they leave the queue at once
+    }
+    scheduleExpiry();
+}
+
+void ChainServer::scheduleExpiry()
+{
+    while (!m_waiters.empty() && !m_waiters.front().deferred->isPending())
+        m_waiters.pop_front();
+    if (m_waiters.empty()) {
+        m_waitTimer->stop();
+        return;
+    }
+    const qint64 left = m_waiters.front().deadline - m_clock.elapsed();
+    m_waitTimer->start(static_cast<int>(std::clamp<qint64>(left, 0, 1 << 30)));
 }
 
 // GET /metrics: the Prometheus text exposition of the counters and of the chain now.
@@ -438,12 +557,34 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
                        Status::ServiceUnavailable);
     }
     const Block previous = m_chain.lastBlock();
+    const QByteArray previousAnswer = m_lastBlockAnswer;
+    const QByteArray previousHash = m_tipHash;
+    bool announced = false;
     Block block;
     QString error;
     const ChainStore::Outcome outcome = m_store->forgeNext(
         previous, m_chain.difficulty(),
-        [&](const Json &pending) { return m_chain.forgeFrom(pending, proof, id, m_config.reward); },
+        [&](const Json &pending) {
+            Block forged = m_chain.forgeFrom(pending, proof, id, m_config.reward);
+            // The store has checked that the tip is still ours (PostgreSQL: its row is
+            // locked), so this block is the next one unless the commit fails. Waiting
+            // miners learn of it now, while it is committed (an fsync, up to tens of
+            // milliseconds, in which their work would be wasted): nothing they send is
+            // handled before the commit ends, since one thread handles everything, and the
+            // winner's 200 still waits for it. Should the commit fail, the tip moves back
+            // and a miner that waits on the lost block is answered at once with the real one.
+            m_lastBlockAnswer = lastBlockAnswer(forged.blockString());
+            m_tipHash = forged.hash();
+            announced = true;
+            emit tipChanged(forged);
+            return forged;
+        },
         &block, &error);
+    if (outcome != ChainStore::Outcome::Committed && announced) {
+        m_lastBlockAnswer = previousAnswer;
+        m_tipHash = previousHash;
+        emit tipChanged(previous);
+    }
     switch (outcome) {
     case ChainStore::Outcome::Committed:
         break;
@@ -472,8 +613,7 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
     m_metrics.countBlockForged();
     qCInfo(lcServer).noquote() << "Forged block" << block.index() << "for"
                                << Printable::escaped(id) << "proof" << proof;
-    emit blockForged(block);
-    emit tipChanged(m_chain.lastBlock());
+    emit blockForged(block);   // tipChanged() went out while it was committed
     return answer(Json{{"message", "New Block Forged"},
                        {"index", block.index()},
                        {"transactions", block.transactions()},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -17,7 +18,9 @@
 #include "core/pow.h"
 #include "core/servermetrics.h"
 
+class QTimer;
 class QUrlQuery;
+class HttpDeferred;
 class HttpListener;
 struct HttpRequest;
 
@@ -33,6 +36,14 @@ struct HttpRequest;
 // blocks the others forge (ChainStore::tipChanged), so its /last_block, /chain and stale
 // window move with them. Every change of the tip, forged here or elsewhere, goes through
 // tipChanged().
+//
+// Push: GET /last_block?wait=HASH is a long poll. It is answered at once when the last
+// block's hash is not HASH, else when the tip next changes (tipChanged()) or after
+// longPollTimeoutMs with the last block as it is. Every /last_block answer carries the
+// header "X-Blockforge-Wait: <seconds>" to announce it; the classic body is unchanged.
+// A waiting client holds its connection (counted against maxConnections, never taken for
+// idle) and costs no CPU; at most maxWaiters wait (never more than half the connections),
+// further ones get a 503 that says to poll.
 class ChainServer final : public QObject
 {
     Q_OBJECT
@@ -49,6 +60,7 @@ public:
     // 1,040 bytes at most, astral characters escaped). The rest is the pending budget.
     static constexpr qsizetype BlockReserve = 2048;
     static constexpr qsizetype MaxChainPage = 1000;   // GET /chain?start=&limit= cap
+    static constexpr char WaitHeader[] = "X-Blockforge-Wait";   // announces the long poll
 
     struct Config
     {
@@ -61,9 +73,14 @@ public:
         // Connection limits (HttpListener::Limits).
         int requestTimeoutMs = 10'000;
         int idleTimeoutMs = 60'000;
-        int maxConnections = 1000;
+        int maxConnections = 2000;
         qint64 maxQueuedBytesPerConnection = 1 << 20;
         qint64 maxQueuedBytes = 64 << 20;
+        // The long poll (GET /last_block?wait=HASH): how long a client waits for a new
+        // block at most (0 turns push off: no header, wait is ignored), and how many may
+        // wait at once (at most maxConnections / 2, so others always find a connection).
+        int longPollTimeoutMs = 30'000;
+        int maxWaiters = 1000;
     };
 
     explicit ChainServer(const Config &config, QObject *parent = nullptr);
@@ -81,6 +98,8 @@ public:
     const Config &config() const { return m_config; }
     const HttpListener *listener() const { return m_listener; }
     const ServerMetrics &metrics() const { return m_metrics; }
+    int waiterCount() const;   // clients waiting for a new block
+    int maxWaiters() const;
 
     // The answers to POST /mine and POST /transactions/new for a request body. The
     // routes call these; so do the fuzz targets, without any socket.
@@ -89,8 +108,11 @@ public:
 
 signals:
     void blockForged(const Block &block);   // forged here, after the block is committed
-    // The chain has a new last block, forged here (after blockForged) or by another server
-    // on the same database: the one place a change of tip is announced.
+    // The chain has a new last block: the one place a change of tip is announced, and
+    // the only thing waiting clients are answered on. A block forged here is announced as
+    // soon as it is forged, while it is committed, and the block before it is announced
+    // again should the commit fail; one forged by another server on the same database
+    // once the chain holds it.
     void tipChanged(const Block &lastBlock);
     // The path as sent, percent-decoded, with control, C1 and bidi characters escaped
     // (Printable::escaped): safe to print.
@@ -106,6 +128,11 @@ private:
     HttpAnswer lastBlock() const;
     HttpAnswer metricsAnswer() const;
     HttpAnswer judgeProof(const QByteArray &body);
+    QByteArray lastBlockAnswer(const QByteArray &blockString) const;
+    HttpAnswer waitForBlock(const QUrlQuery &query);
+    void answerWaiters();
+    void expireWaiters();
+    void scheduleExpiry();
     HttpAnswer fullChain(const QUrlQuery &query) const;
     HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;
 
@@ -113,11 +140,22 @@ private:
     ChainStore *m_store = nullptr;   // child of this: moves to the server's thread with it
     Chain m_chain;
     QByteArray m_lastBlockAnswer;   // serialised once per block
+    QByteArray m_tipHash;           // the last block's hash
+    QByteArray m_waitHeader;        // "X-Blockforge-Wait: 30\r\n", or empty
     // Every block's canonical JSON, joined by ", ", appended to per block (never rebuilt
     // whole), with each block's offset; GET /chain answers are cut from it, a piece at a
     // time as the client reads.
     QByteArray m_chainBlocks;
     std::vector<qsizetype> m_blockOffsets;
+    struct Waiter
+    {
+        std::shared_ptr<HttpDeferred> deferred;
+        QByteArray hash;   // what the client has
+        qint64 deadline;   // m_clock ms
+    };
+    std::deque<Waiter> m_waiters;   // by deadline (the timeout is the same for all)
+    QElapsedTimer m_clock;
+    QTimer *m_waitTimer = nullptr;        // child of this: the next deadline
     HttpListener *m_listener = nullptr;   // child of this
     QString m_errorString;
     quint16 m_port = 0;

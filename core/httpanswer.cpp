@@ -1,6 +1,7 @@
 #include "core/httpanswer.h"
 
 #include "core/canonicaljson.h"
+#include "core/httpdeferred.h"
 
 namespace
 {
@@ -40,6 +41,13 @@ HttpAnswer HttpAnswer::message(int status, const QString &text, const QByteArray
 {
     return json(status, CanonicalJson::dump(CanonicalJson::Json{{"message", text.toStdString()}}),
                 extraHeaders);
+}
+
+HttpAnswer HttpAnswer::later(std::shared_ptr<HttpDeferred> deferred)
+{
+    HttpAnswer answer;
+    answer.deferred = std::move(deferred);
+    return answer;
 }
 
 QByteArray HttpAnswer::head(Connection connection) const

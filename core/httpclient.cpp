@@ -51,6 +51,15 @@ struct HttpClient::Exchange
     QTimer *silence = nullptr;      // child of socket: no byte for the request timeout
 };
 
+QByteArray HttpReply::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return QByteArray();
+}
+
 HttpClient::HttpClient(QObject *parent)
     : QObject{parent}
 {
@@ -83,14 +92,14 @@ QUrl HttpClient::endpoint(const QString &path) const
     return base.resolved(QUrl(path));
 }
 
-HttpClient::Ticket HttpClient::get(const QString &path, Handler handler)
+HttpClient::Ticket HttpClient::get(const QString &path, Handler handler, int extraWaitMs)
 {
-    return send(path, nullptr, std::move(handler));
+    return send(path, nullptr, std::move(handler), std::max(0, extraWaitMs));
 }
 
 HttpClient::Ticket HttpClient::post(const QString &path, const QByteArray &json, Handler handler)
 {
-    return send(path, &json, std::move(handler));
+    return send(path, &json, std::move(handler), 0);
 }
 
 HttpClient::Exchange *HttpClient::find(Ticket ticket) const
@@ -112,7 +121,7 @@ void HttpClient::abort(Ticket ticket)
 }
 
 HttpClient::Ticket HttpClient::send(const QString &path, const QByteArray *postBody,
-                                    Handler handler)
+                                    Handler handler, int extraWaitMs)
 {
     const Ticket ticket = ++m_lastTicket;
     const QUrl url = endpoint(path);
@@ -123,7 +132,7 @@ HttpClient::Ticket HttpClient::send(const QString &path, const QByteArray *postB
     socket->setReadBufferSize(ReadChunkBytes);   // Qt buffers no more than this for us
     exchange->silence = new QTimer(socket);
     exchange->silence->setSingleShot(true);
-    exchange->silence->setInterval(m_timeoutMs);
+    exchange->silence->setInterval(m_timeoutMs + extraWaitMs);
     m_pending.emplace(ticket, std::move(exchange));
 
     QTimer *silence = find(ticket)->silence;
@@ -132,7 +141,7 @@ HttpClient::Ticket HttpClient::send(const QString &path, const QByteArray *postB
             [this, ticket] { complete(ticket, Error{u"no answer (timed out)"_s}); });
     // The silence timer catches a silent server; this one a server that trickles bytes
     // forever; the reader's caps one that never stops talking.
-    const int deadline = DeadlineFactor * m_timeoutMs;
+    const int deadline = DeadlineFactor * m_timeoutMs + extraWaitMs;
     QTimer::singleShot(deadline, socket, [this, ticket, deadline] {
         complete(ticket, Error{u"no complete answer within %1 s"_s.arg(
                                    QString::number(deadline / 1000.0, 'g', 3))});
@@ -191,7 +200,7 @@ void HttpClient::readAvailable(Ticket ticket)
         reader.append(bytes);
     }
     if (reader.state() == HttpResponseReader::State::Done)
-        complete(ticket, HttpReply{reader.status(), reader.body()});
+        complete(ticket, HttpReply{reader.status(), reader.body(), reader.headers()});
     else if (reader.state() == HttpResponseReader::State::Failed)
         complete(ticket, Error{reader.error()});
 }

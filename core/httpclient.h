@@ -5,7 +5,9 @@
 #include <unordered_map>
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <QString>
 #include <QUrl>
 
@@ -17,6 +19,9 @@ struct HttpReply
 {
     int status = 0;
     QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;   // as sent
+
+    QByteArray header(const QByteArray &name) const;   // case-insensitive; empty if none
 };
 
 // What came back for one request: the answer, or why there was none ("Connection
@@ -55,7 +60,9 @@ public:
     int requestTimeout() const { return m_timeoutMs; }
     QUrl endpoint(const QString &path) const;   // path relative to the base URL
 
-    Ticket get(const QString &path, Handler handler);
+    // extraWaitMs: a long poll, where the server may stay silent that much longer (both
+    // the silence timeout and the whole-request deadline are extended by it).
+    Ticket get(const QString &path, Handler handler, int extraWaitMs = 0);
     Ticket post(const QString &path, const QByteArray &json, Handler handler);
     // Cancels a request: its handler is never called. Unknown or finished tickets are
     // ignored.
@@ -65,7 +72,8 @@ public:
 private:
     struct Exchange;
 
-    Ticket send(const QString &path, const QByteArray *postBody, Handler handler);
+    Ticket send(const QString &path, const QByteArray *postBody, Handler handler,
+                int extraWaitMs);
     void readAvailable(Ticket ticket);
     void endOfStream(Ticket ticket);
     void complete(Ticket ticket, const HttpResult &result);

@@ -1,5 +1,6 @@
 #include "core/httpconnection.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include <sys/ioctl.h>
@@ -9,6 +10,7 @@
 
 #include <QSocketNotifier>
 
+#include "core/httpdeferred.h"
 #include "core/httplistener.h"
 #include "core/logging.h"
 #include "core/printable.h"
@@ -50,6 +52,17 @@ bool HttpConnection::isIdle() const
     return m_state == State::Open && m_output.empty() && !m_reader.isMidRequest();
 }
 
+bool HttpConnection::isWaiting() const
+{
+    // Nothing after a later answer is handled, so it is always the last.
+    return !m_output.empty() && m_output.back().deferred != nullptr;
+}
+
+bool HttpConnection::hasDeadlines() const
+{
+    return m_descriptor >= 0 && !(isWaiting() && m_output.size() == 1);
+}
+
 bool HttpConnection::hasUnreadInput() const
 {
     int bytes = 0;
@@ -68,6 +81,10 @@ QHostAddress HttpConnection::peerAddress() const
 
 void HttpConnection::readable()
 {
+    if (isWaiting()) {
+        watchWhileWaiting();
+        return;
+    }
     char chunk[ReadChunk];
     for (int i = 0; i < ReadsPerWakeUp && m_descriptor >= 0; ++i) {
         const ssize_t got = ::recv(m_descriptor, chunk, sizeof chunk, 0);
@@ -90,6 +107,66 @@ void HttpConnection::readable()
         break;
     }
     process();
+}
+
+// While an answer is awaited, bytes from the client are looked at, not taken: a request
+// pipelined after it waits in the kernel (reading stops), and the end of the stream
+// gets the awaited answer at once (then it is read as usual).
+void HttpConnection::watchWhileWaiting()
+{
+    char byte = 0;
+    const ssize_t got = ::recv(m_descriptor, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (got < 0) {   // reset
+        close();
+        return;
+    }
+    m_inputWhileWaiting = true;
+    updateReadNotifier();
+    if (got == 0)
+        m_output.back().deferred->resolveNow();
+}
+
+void HttpConnection::deliver(const HttpDeferred *deferred, const HttpAnswer &answer)
+{
+    if (m_descriptor < 0)
+        return;
+    const auto waiting = std::find_if(m_output.begin(), m_output.end(),
+                                      [deferred](const Output &o) {
+                                          return o.deferred.get() == deferred;
+                                      });
+    if (waiting == m_output.end())
+        return;
+    Output &output = *waiting;
+    output.deferred.reset();
+    output.bytes = answer.head(output.connection);
+    output.written = 0;
+    if (!output.headOnly && answer.source) {
+        output.source = answer.source;
+        output.sourceSize = answer.sourceSize;
+    } else if (!output.headOnly) {
+        output.bytes += answer.body;
+    }
+    m_inputWhileWaiting = false;
+    const qint64 now = m_listener->now();
+    m_lastActivity = now;
+    if (waiting == m_output.begin())
+        m_lastProgress = now;   // the wait for the client to read starts now
+    addQueued(output.bytes.size());
+    if (m_state != State::Open)
+        countFinishing();
+    m_listener->wakeTimers();
+    // Delivered from inside another request's handler (a POST /mine forging a block):
+    // requests pipelined after the wait are handled from the event loop, never nested.
+    const bool processing = m_processing;
+    m_processing = true;
+    flush();
+    if (m_descriptor < 0)
+        return;
+    m_processing = processing;
+    if (!processing && m_reader.buffered() > 0)
+        QMetaObject::invokeMethod(this, [this] { process(); }, Qt::QueuedConnection);
 }
 
 void HttpConnection::process()
@@ -137,6 +214,23 @@ void HttpConnection::answer(const HttpRequest &request)
     const HttpAnswer::Connection connection = closing ? HttpAnswer::Connection::Close
         : request.head.minorVersion == 0              ? HttpAnswer::Connection::KeepAlive
                                                       : HttpAnswer::Connection::Default;
+    if (reply.deferred) {
+        if (m_output.empty())
+            m_lastProgress = m_lastActivity;
+        Output waiting;
+        waiting.deferred = reply.deferred;
+        waiting.headOnly = request.head.method == "HEAD";
+        waiting.connection = connection;
+        m_output.push_back(std::move(waiting));
+        reply.deferred->attach([this, deferred = reply.deferred.get()](const HttpAnswer &later) {
+            deliver(deferred, later);
+        });
+        if (closing)
+            finish();
+        if (m_peerEnded)   // the client has sent its last byte: it gets its answer now
+            reply.deferred->resolveNow();
+        return;
+    }
     QByteArray bytes = reply.head(connection);
     if (request.head.method == "HEAD")
         queue(std::move(bytes));
@@ -165,6 +259,17 @@ void HttpConnection::finish()
     if (m_state != State::Open)
         return;
     m_state = State::Finishing;
+    if (!isWaiting())
+        countFinishing();
+}
+
+// A closing connection leaves the listener's count of those taking requests, but not
+// while it waits for a long poll's answer: that wait holds a connection like any other.
+void HttpConnection::countFinishing()
+{
+    if (m_countedFinishing)
+        return;
+    m_countedFinishing = true;
     m_listener->connectionFinishing();
 }
 
@@ -182,7 +287,11 @@ void HttpConnection::queue(QByteArray bytes, HttpAnswer::Source source, qint64 s
     if (m_output.empty())
         m_lastProgress = m_listener->now();   // the wait for the client to read starts now
     addQueued(bytes.size());
-    m_output.push_back(Output{std::move(bytes), 0, std::move(source), 0, sourceSize});
+    Output output;
+    output.bytes = std::move(bytes);
+    output.source = std::move(source);
+    output.sourceSize = sourceSize;
+    m_output.push_back(std::move(output));
 }
 
 void HttpConnection::addQueued(qint64 bytes)
@@ -221,6 +330,8 @@ void HttpConnection::flush()
         iovec parts[MaxWriteParts];
         int count = 0;
         for (std::size_t i = 0; i < m_output.size() && count < MaxWriteParts; ++i) {
+            if (m_output[i].deferred)
+                break;   // an answer given later: nothing after it goes out before it
             if (i == 0 && !fillFront())
                 break;   // restart with the next answer at the front
             const Output &output = m_output[i];
@@ -232,6 +343,8 @@ void HttpConnection::flush()
             if (output.source)
                 break;   // what follows it waits for its whole body
         }
+        if (count == 0 && !m_output.empty() && m_output.front().deferred)
+            break;   // waiting for it
         if (count == 0)
             continue;
         msghdr message = {};
@@ -265,7 +378,7 @@ void HttpConnection::flush()
     if (m_descriptor < 0)
         return;
     m_writeNotifier->setEnabled(false);
-    if (m_state == State::Finishing) {
+    if (m_state == State::Finishing && m_output.empty()) {
         finishWriting();
         return;
     }
@@ -289,14 +402,18 @@ void HttpConnection::finishWriting()
 bool HttpConnection::isPaused() const
 {
     return m_queued > m_listener->limits().maxQueuedBytesPerConnection
-        || m_output.size() > MaxQueuedAnswers;
+        || m_output.size() > MaxQueuedAnswers || isWaiting();
 }
 
 void HttpConnection::updateReadNotifier()
 {
     // Stop reading while answers wait to be read: the client's requests wait in the
     // kernel, not here. At the end of the stream there is nothing more to read.
-    m_readNotifier->setEnabled(!m_peerEnded && (m_state == State::Lingering || !isPaused()));
+    // While an answer is awaited, the client is watched (watchWhileWaiting()) until it
+    // sends something.
+    const bool watching = isWaiting() && !m_inputWhileWaiting;
+    m_readNotifier->setEnabled(!m_peerEnded
+                               && (m_state == State::Lingering || !isPaused() || watching));
 }
 
 void HttpConnection::checkTimers(qint64 now)
@@ -309,7 +426,8 @@ void HttpConnection::checkTimers(qint64 now)
             close();
         return;
     }
-    if (!m_output.empty() && now - m_lastProgress >= limits.requestTimeoutMs) {
+    const bool unsent = !m_output.empty() && !m_output.front().deferred;
+    if (unsent && now - m_lastProgress >= limits.requestTimeoutMs) {
         qCWarning(lcServer).noquote() << "Dropping a client that does not read its answers:"
                                       << peerAddress().toString();
         close();
@@ -341,7 +459,12 @@ void HttpConnection::close()
     ::close(m_descriptor);
     m_descriptor = -1;
     addQueued(-m_queued);
+    std::deque<Output> output = std::move(m_output);
     m_output.clear();
-    m_listener->forget(this, m_state != State::Open);
+    for (Output &left : output) {
+        if (left.deferred)
+            left.deferred->drop();   // its owner learns that nobody waits any more
+    }
+    m_listener->forget(this, m_countedFinishing);
     deleteLater();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -10,6 +11,7 @@
 #include "core/httprequestreader.h"
 
 class QSocketNotifier;
+class HttpDeferred;
 class HttpListener;
 
 // One client connection of the chain server, on its socket descriptor with non-blocking
@@ -21,6 +23,10 @@ class HttpListener;
 //   further request is handled until the client reads; a client that reads nothing for
 //   the request timeout is disconnected; an answer with a source (GET /chain) is produced
 //   a piece at a time as the socket drains.
+// - An answer given later (HttpDeferred, a long poll) keeps its place: nothing after it is
+//   written or handled until it comes. Meanwhile the connection only watches its client:
+//   the end of the client's stream gets the answer at once, a request pipelined after it
+//   waits in the kernel, and closing drops it. It is neither idle nor timed out meanwhile.
 // - After an answer that closes (Connection: close, HTTP/1.0, a rejection) it shuts its
 //   sending side and drains what the client still sends for a while, so the client reads
 //   the answer rather than a reset.
@@ -42,6 +48,9 @@ public:
     qint64 lastProgress() const { return m_lastProgress; }   // an answer byte went out
     qint64 queuedBytes() const { return m_queued; }
     bool hasUnreadInput() const;   // bytes from the client wait in the kernel
+    bool isWaiting() const;        // for an answer given later (a long poll)
+    // Something here may time out: anything but a long poll with nothing before it.
+    bool hasDeadlines() const;
     QHostAddress peerAddress() const;
 
     void refuse(int status, const QString &message);   // answer at once and close
@@ -63,13 +72,19 @@ private:
         HttpAnswer::Source source; // the rest of the body, produced as the socket drains
         qint64 sourceAt = 0;
         qint64 sourceSize = 0;
+        std::shared_ptr<HttpDeferred> deferred;   // set until a later answer comes
+        bool headOnly = false;                    // of a later answer: a HEAD request
+        HttpAnswer::Connection connection = HttpAnswer::Connection::Default;   // likewise
     };
 
     void readable();
+    void watchWhileWaiting();
+    void deliver(const HttpDeferred *deferred, const HttpAnswer &answer);
     void process();
     void answer(const HttpRequest &request);
     void reject(const HttpHead::Rejection &rejection);
     void finish();
+    void countFinishing();
     void queue(QByteArray bytes, HttpAnswer::Source source = {}, qint64 sourceSize = 0);
     void flush();
     bool fillFront();
@@ -88,6 +103,8 @@ private:
     State m_state = State::Open;
     bool m_peerEnded = false;       // the client sent its last byte
     bool m_processing = false;
+    bool m_countedFinishing = false;    // the listener counts it as finishing
+    bool m_inputWhileWaiting = false;   // bytes or the end of stream came during a wait
     qint64 m_lastActivity = 0;
     qint64 m_lastProgress = 0;
     qint64 m_requestSince = -1;     // when the request under way began

@@ -173,6 +173,19 @@ void HttpListener::checkTimers()
     const qint64 time = now();
     // A copy: a connection closed here is forgotten, but lives until the event loop.
     const std::vector<HttpConnection *> connections = m_connections;
-    for (HttpConnection *connection : connections)
+    bool needed = false;
+    for (HttpConnection *connection : connections) {
         connection->checkTimers(time);
+        needed = needed || connection->hasDeadlines();
+    }
+    // Only long polls open, each with nothing else to do: nothing to check until one
+    // ends or a connection comes (a sweep costs a wake-up over every descriptor).
+    if (!needed)
+        m_timer->stop();
+}
+
+void HttpListener::wakeTimers()
+{
+    if (!m_timer->isActive() && !m_connections.empty())
+        m_timer->start();
 }

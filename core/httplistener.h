@@ -62,6 +62,7 @@ public:
     void reportRejection(const HttpHead::Rejection &rejection);
     void connectionFinishing() { ++m_finishing; }
     void forget(HttpConnection *connection, bool finishing);
+    void wakeTimers();   // a connection has deadlines again (its wait ended)
 
 signals:
     // A request answered here rather than by the handler (method and path may be empty;

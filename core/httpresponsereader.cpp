@@ -106,8 +106,10 @@ HttpResponseReader::State HttpResponseReader::readHeadLine(const QByteArray &lin
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             return fail(u"the answer has a malformed header line"_s);
-        const QByteArray name = line.left(colon).trimmed().toLower();
+        const QByteArray sentName = line.left(colon).trimmed();
+        const QByteArray name = sentName.toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
+        m_headerLines.append({sentName, value});
         if (name == "content-length") {
             if (!isDigits(value) || value.size() > 18
                 || (m_contentLength >= 0 && m_contentLength != value.toLongLong()))
@@ -124,6 +126,7 @@ HttpResponseReader::State HttpResponseReader::readHeadLine(const QByteArray &lin
     // The empty line: the head is complete. An interim answer (100 Continue) is skipped.
     if (m_status >= 100 && m_status < 200) {
         m_statusSeen = false;
+        m_headerLines.clear();
         m_contentLength = -1;
         m_chunked = false;
         return m_state;

@@ -2,6 +2,8 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QList>
+#include <QPair>
 #include <QString>
 
 // Reads one HTTP/1.x answer from the bytes a server sends, with exact caps, no socket and
@@ -30,6 +32,8 @@ public:
     State state() const { return m_state; }
     int status() const { return m_status; }
     const QByteArray &body() const { return m_body; }
+    // The final answer's header lines (name as sent, value trimmed), at most MaxHeaders.
+    const QList<QPair<QByteArray, QByteArray>> &headers() const { return m_headerLines; }
     const QString &error() const { return m_error; }   // when Failed: what was wrong
     // At most this many more bytes are useful now (never more than the body cap + 1):
     // the caller reads no more than that from its socket.
@@ -61,5 +65,6 @@ private:
     ChunkState m_chunk = ChunkState::Size;
     qint64 m_chunkLeft = 0;
     QByteArray m_body;
+    QList<QPair<QByteArray, QByteArray>> m_headerLines;
     QString m_error;
 };

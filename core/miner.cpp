@@ -28,6 +28,7 @@ Miner::Miner(ProofSearch::Priority priority, QObject *parent)
     connect(m_retryTimer, &QTimer::timeout, this, [this] { requestWork(false); });
     connect(&m_search, &ProofSearch::proofFound, this, &Miner::handleProof);
     connect(&m_search, &ProofSearch::searchExhausted, this, &Miner::handleSearchExhausted);
+    m_clock.start();
 }
 
 Miner::~Miner()
@@ -128,6 +129,9 @@ void Miner::clearProblem()
 
 void Miner::forgetWork()
 {
+    m_longPollMs = 0;
+    m_pushAgainAt = 0;
+    setUpdates(Updates::Unknown);
     m_backoffMs = 0;
     m_problem.clear();
     m_unreachable = false;
@@ -181,17 +185,64 @@ void Miner::requestWork(bool poll)
     m_client.abort(m_workTicket);
     if (!poll)
         setState(State::Fetching);
-    m_workTicket = m_client.get(u"last_block"_s, [this, poll](const HttpResult &answer) {
-        m_workTicket = 0;
-        handleWork(answer, poll);
-    });
+    const bool longPoll = poll && isPushing() && !m_lastBlockHash.isEmpty();
+    const QString path = longPoll ? MinerProtocol::longPollPath(m_lastBlockHash) : u"last_block"_s;
+    const qint64 sentAt = m_clock.elapsed();
+    m_workTicket = m_client.get(
+        path,
+        [this, poll, longPoll, sentAt](const HttpResult &answer) {
+            m_workTicket = 0;
+            handleWork(answer, poll, longPoll, sentAt);
+        },
+        longPoll ? m_longPollMs : 0);
 }
 
-void Miner::handleWork(const HttpResult &answer, bool poll)
+bool Miner::isPushing() const
+{
+    return m_config.push && m_longPollMs > 0 && m_clock.elapsed() >= m_pushAgainAt;
+}
+
+// What an answer says of push: announced (with how long a wait lasts), or not.
+void Miner::noteOffer(const HttpReply &reply)
+{
+    const std::optional<int> offer =
+        MinerProtocol::longPollMs(reply.header(MinerProtocol::WaitHeader));
+    m_longPollMs = offer.value_or(0);
+    setUpdates(isPushing() ? Updates::Push : Updates::Polling);
+}
+
+void Miner::setUpdates(Updates updates)
+{
+    if (m_updates == updates)
+        return;
+    m_updates = updates;
+    if (updates != Updates::Unknown)
+        qCDebug(lcMiner) << "New blocks now come by" << updates;
+    emit updatesChanged(updates);
+}
+
+void Miner::handleWork(const HttpResult &answer, bool poll, bool longPoll, qint64 sentAt)
 {
     const Result<MinerProtocol::Tip> tip = answer
         ? MinerProtocol::parseWork(answer->status, answer->body)
         : Result<MinerProtocol::Tip>(answer.error());
+    if (!tip && longPoll && m_state == State::Searching) {
+        // Fall back to the poll. After a lost connection (a server restart) the next
+        // answer that announces push brings it back; a server that answered but gave no
+        // work (too many waiting) is left alone for a while.
+        if (answer)
+            m_pushAgainAt = m_clock.elapsed() + m_config.pushRetryMs;
+        else
+            m_longPollMs = 0;
+        m_problem = tip.errorMessage();
+        m_unreachable = !answer;
+        emit problemOccurred(u"GET /last_block?wait: %1; polling every %2 instead"_s
+                                 .arg(tip.errorMessage(),
+                                      MiningText::seconds(m_config.pollIntervalMs)));
+        setUpdates(Updates::Polling);
+        schedulePoll(m_config.pollIntervalMs);
+        return;
+    }
     if (!tip) {
         if (poll && m_state == State::Searching) {
             // Keep searching the work we have; ask again after the back-off.
@@ -213,6 +264,13 @@ void Miner::handleWork(const HttpResult &answer, bool poll)
         return;
     }
     clearProblem();
+    const bool held = m_clock.elapsed() - sentAt >= std::min(1000, m_longPollMs / 2);
+    if (longPoll && isCurrentWork(*tip) && !held) {
+        // The same block at once: this server does not hold the poll. Poll instead.
+        qCDebug(lcMiner) << "The long poll returned at once with the same block: polling";
+        m_pushAgainAt = m_clock.elapsed() + m_config.pushRetryMs;
+    }
+    noteOffer(*answer);
     if (!poll)
         beginSearch(*tip);
     else if (isCurrentWork(*tip))
@@ -256,8 +314,15 @@ void Miner::beginSearch(const MinerProtocol::Tip &tip)
 
 void Miner::schedulePoll(int milliseconds)
 {
-    if (m_running && m_state == State::Searching)
-        m_pollTimer->start(milliseconds);
+    if (!m_running || m_state != State::Searching)
+        return;
+    if (isPushing()) {
+        m_pollTimer->stop();
+        if (m_workTicket == 0)
+            requestWork(true);   // the long poll: the server answers when the tip moves
+        return;
+    }
+    m_pollTimer->start(milliseconds);
 }
 
 void Miner::handleProof(quint64 generation, quint64 proof, quint64 attempts, double seconds)

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QString>
@@ -21,7 +22,15 @@ class SearchEngine;
 // proofs (ProofSearch), poll /last_block about once a second and drop the work when
 // the tip changes, POST /mine, report the answer, repeat until stopped. A new tip can
 // also come from elsewhere (offerTip). Every bad answer is reported as plain text and
-// the miner backs off (1, 2, 4 ... 30 s) and keeps going. It keeps no totals: whoever
+// the miner backs off (1, 2, 4 ... 30 s) and keeps going.
+//
+// Push: when the server's answers announce a long poll (MinerProtocol::longPollMs), the
+// poll while searching is GET /last_block?wait=HASH, sent again as soon as it returns,
+// so a new block reaches the workers the moment the server has it. A classic server
+// gets the 1 s poll. A long poll that fails falls back to polling: after a lost
+// connection (a restart) push resumes with the next answer that announces it; after an
+// answer that is not work (a 503), or one that returns the same block too soon to be a
+// long poll, after pushRetryMs. It keeps no totals: whoever
 // listens counts (MiningModel). One Miner can be started and stopped any number of
 // times; its worker threads live as long as it does.
 class Miner final : public QObject
@@ -34,6 +43,10 @@ public:
     // (at most submitGraceMs), so that a block the server did forge is counted.
     enum class State { Stopped, Fetching, Searching, Submitting, WaitingToRetry, Stopping };
     Q_ENUM(State)
+    // How the miner learns of new blocks: not yet known (no answer yet), the 1 s poll,
+    // or the server's push (long poll).
+    enum class Updates { Unknown, Polling, Push };
+    Q_ENUM(Updates)
 
     struct Config
     {
@@ -46,6 +59,8 @@ public:
         int firstBackoffMs = 1000;             // after an error; doubles each time
         int maxBackoffMs = 30'000;
         int submitGraceMs = 2000;              // what stop() lets a POST /mine take
+        bool push = true;                      // use the server's long poll when offered
+        int pushRetryMs = 30'000;              // after a long poll the server refused
     };
 
     explicit Miner(ProofSearch::Priority priority = ProofSearch::Priority::Low,
@@ -73,6 +88,8 @@ public:
     // unreachable when that request got no HTTP answer at all.
     const QString &problem() const { return m_problem; }
     bool isServerUnreachable() const { return m_unreachable; }
+    Updates updates() const { return m_updates; }
+    int longPollMs() const { return m_longPollMs; }   // the server's offer; 0: none
     const ProofSearch &search() const { return m_search; }
 
     // The work: the server's last block, the index of the block being mined (last
@@ -93,11 +110,15 @@ signals:
     // A failed request or search, with what the miner does about it, as plain text.
     void problemOccurred(const QString &message);
     void recovered();   // the server answers again after a problem
+    void updatesChanged(Miner::Updates updates);
 
 private:
     void setState(State state);
     void requestWork(bool poll);
-    void handleWork(const HttpResult &answer, bool poll);
+    void handleWork(const HttpResult &answer, bool poll, bool longPoll, qint64 sentAt);
+    bool isPushing() const;
+    void noteOffer(const HttpReply &reply);
+    void setUpdates(Updates updates);
     bool isCurrentWork(const MinerProtocol::Tip &tip) const;
     void beginSearch(const MinerProtocol::Tip &tip);
     void schedulePoll(int milliseconds);
@@ -128,6 +149,10 @@ private:
     int m_difficulty = 0;
     quint64 m_generation = 0;
     int m_backoffMs = 0;
+    Updates m_updates = Updates::Unknown;
+    int m_longPollMs = 0;                                 // offered by the server
+    QElapsedTimer m_clock;
+    qint64 m_pushAgainAt = 0;                             // m_clock ms; push off until then
     HttpClient::Ticket m_workTicket = 0;
     HttpClient::Ticket m_mineTicket = 0;
     quint64 m_submission = 0;                             // of m_mineTicket

@@ -55,6 +55,20 @@ QString MineAnswer::text() const
     return (fromServer ? u"HTTP %1: %2"_s : u"HTTP %1, %2"_s).arg(status).arg(message);
 }
 
+std::optional<int> longPollMs(const QByteArray &waitHeader)
+{
+    bool ok = false;
+    const double seconds = waitHeader.trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(seconds) || seconds <= 0 || seconds > MaxLongPollSeconds)
+        return std::nullopt;
+    return std::max(1, static_cast<int>(std::lround(seconds * 1000.0)));
+}
+
+QString longPollPath(const QByteArray &lastBlockHash)
+{
+    return u"last_block?wait="_s + QString::fromLatin1(lastBlockHash);
+}
+
 QString snippet(const QByteArray &body, int maxChars)
 {
     if (body.isEmpty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include <QByteArray>
 #include <QMetaType>
@@ -51,6 +52,17 @@ struct MineAnswer
 // GET /last_block: the tip, or what is wrong with the answer ("HTTP 500: <html>...",
 // "HTTP 200, answer has no \"last_block\": {...}").
 Result<Tip> parseWork(int status, const QByteArray &body);
+
+// Push (a blockforge server, not the classic protocol): a GET /last_block answer with
+// the header "X-Blockforge-Wait: <seconds>" says that GET /last_block?wait=HASH waits up
+// to that long for a block after HASH. The wait in milliseconds, or nothing for a
+// missing or unusable value (it must be a number of seconds above 0, at most
+// MaxLongPollSeconds).
+constexpr char WaitHeader[] = "X-Blockforge-Wait";
+constexpr int MaxLongPollSeconds = 600;
+std::optional<int> longPollMs(const QByteArray &waitHeader);
+// "last_block?wait=<hash>", relative to the server's base URL.
+QString longPollPath(const QByteArray &lastBlockHash);
 
 // POST /mine: classified as accepted ("New Block Forged" or a reward, with a 2xx
 // status), stale (409, "stale": true, or a message saying so), rejected, or error.

@@ -37,6 +37,19 @@ MiningSnapshot::State snapshotState(Miner::State state)
     }
     return MiningSnapshot::State::Stopped;
 }
+
+MiningSnapshot::Updates snapshotUpdates(Miner::Updates updates)
+{
+    switch (updates) {
+    case Miner::Updates::Polling:
+        return MiningSnapshot::Updates::Polling;
+    case Miner::Updates::Push:
+        return MiningSnapshot::Updates::Push;
+    case Miner::Updates::Unknown:
+        break;
+    }
+    return MiningSnapshot::Updates::Unknown;
+}
 }
 
 MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
@@ -67,6 +80,7 @@ MiningModel::MiningModel(ProofSearch::Priority priority, QObject *parent)
     connect(&m_miner, &Miner::searchAbandoned, this, &MiningModel::handleSearchAbandoned);
     connect(&m_miner, &Miner::proofFound, this, &MiningModel::handleProofFound);
     connect(&m_miner, &Miner::answered, this, &MiningModel::handleAnswer);
+    connect(&m_miner, &Miner::updatesChanged, this, &MiningModel::handleUpdatesChanged);
     connect(&m_miner, &Miner::problemOccurred, this,
             [this](const QString &message) { log(LogEntry::Kind::Error, message); });
     connect(m_nodeList, &NodeList::switched, this,
@@ -107,6 +121,7 @@ Result<void> MiningModel::startMining(const MinerSetup &setup)
             return Error{u"The engine '%1' is not available on this CPU"_s.arg(setup.engine)};
     }
     config.threads = setup.threads;
+    config.push = config.push && m_pushAllowed;
     config.id = setup.id.trimmed();
     if (!setup.idFile.isEmpty()) {
         const Result<bool> saved = MinerId::save(setup.idFile, config.id);
@@ -214,6 +229,9 @@ MiningSnapshot MiningModel::snapshot() const
     s.state = snapshotState(m_miner.state());
     s.problem = Printable::escaped(m_miner.problem());
     s.serverUnreachable = m_miner.isServerUnreachable();
+    s.updates = snapshotUpdates(m_miner.updates());
+    s.pollIntervalMs = config.pollIntervalMs;
+    s.longPollMs = m_miner.longPollMs();
     s.serverUrl = config.serverUrl.adjusted(QUrl::RemoveUserInfo);   // never shown
     s.minerId = config.id;
     s.engine = search.engine().name();
@@ -372,7 +390,53 @@ void MiningModel::handleAnswer(qint64 blockIndex, const MinerProtocol::MineAnswe
     if (retryInMs > 0)
         verdict += u"; retrying in %1"_s.arg(MiningText::seconds(retryInMs));
     log(kind, u"Block %1: %2 (%3)"_s.arg(blockIndex).arg(answer.text(), verdict), blockIndex);
+    emit proofAnswered(foundBlock(blockIndex, answer));
     markChanged();
+}
+
+void MiningModel::handleUpdatesChanged(Miner::Updates updates)
+{
+    if (updates == Miner::Updates::Push)
+        log(LogEntry::Kind::Info,
+            u"New blocks: pushed by the server (long poll, up to %1 a wait)"_s.arg(
+                MiningText::seconds(m_miner.longPollMs())));
+    else if (updates == Miner::Updates::Polling)
+        log(LogEntry::Kind::Info, u"New blocks: polling every %1%2"_s.arg(
+            MiningText::seconds(m_miner.config().pollIntervalMs),
+            m_miner.config().push ? QString() : u" (push turned off)"_s));
+    markChanged();
+}
+
+FoundBlock MiningModel::foundBlock(qint64 blockIndex,
+                                   const MinerProtocol::MineAnswer &answer) const
+{
+    FoundBlock found;
+    found.time = QDateTime::currentDateTime();
+    found.blockIndex = blockIndex;
+    if (m_lastProof && m_lastProof->blockIndex == blockIndex) {
+        found.proof = m_lastProof->proof;
+        found.attempts = m_lastProof->attempts;
+        found.seconds = m_lastProof->seconds;
+    }
+    switch (answer.kind) {
+    case ReplyKind::Accepted:
+        found.verdict = FoundBlock::Verdict::Accepted;
+        found.reward = answer.reward;
+        break;
+    case ReplyKind::Stale:
+        found.verdict = FoundBlock::Verdict::Stale;
+        break;
+    case ReplyKind::Rejected:
+        found.verdict = FoundBlock::Verdict::Rejected;
+        break;
+    case ReplyKind::Error:
+        found.verdict = FoundBlock::Verdict::Error;
+        break;
+    }
+    found.answer = answer.text();
+    found.serverUrl = m_miner.config().serverUrl;
+    found.minerId = m_miner.config().id;
+    return found;
 }
 
 void MiningModel::handleBlockForged(const Block &block)

@@ -64,6 +64,8 @@ public:
     // starts the miner; the error says what is wrong, and nothing is started.
     Result<void> startMining(const MinerSetup &setup);
     void stopMining();   // returns at once; miningStopped() follows
+    // Off: the miner polls even where the server pushes new blocks (--no-push).
+    void setPushAllowed(bool allowed) { m_pushAllowed = allowed; }
     bool isMining() const { return m_miner.isRunning(); }
 
     // Starts the chain server inside this process on 127.0.0.1; a running miner moves
@@ -83,6 +85,9 @@ signals:
     void miningStopped();                // the miner has stopped and awaits nothing more
     // Failover moved the miner to another node (reason: plain text, unescaped).
     void nodeSwitched(const QUrl &from, const QUrl &to, const QString &reason);
+    // A proof found here was answered (accepted, stale, rejected or an error): as it
+    // happens, for the found-blocks table and the coins kept across launches.
+    void proofAnswered(const FoundBlock &block);
 
 private:
     void log(LogEntry::Kind kind, const QString &text, qint64 blockIndex = 0);
@@ -96,7 +101,9 @@ private:
     void handleProofFound(qint64 blockIndex, quint64 proof, double seconds, quint64 attempts);
     void handleAnswer(qint64 blockIndex, const MinerProtocol::MineAnswer &answer, int retryInMs);
     void handleBlockForged(const Block &block);
+    void handleUpdatesChanged(Miner::Updates updates);
     bool minesOnLocalServer() const;
+    FoundBlock foundBlock(qint64 blockIndex, const MinerProtocol::MineAnswer &answer) const;
 
     // Session totals.
     qint64 m_coins = 0;
@@ -113,6 +120,7 @@ private:
     HashRateMeter m_meter {SampleIntervalMs / 2};
     QElapsedTimer m_clock;            // the meter's time base
     bool m_changePending = false;
+    bool m_pushAllowed = true;
     QTimer *m_sampleTimer = nullptr;  // child of this
     QTimer *m_changeTimer = nullptr;  // child of this
     std::unique_ptr<ChainServer> m_server;

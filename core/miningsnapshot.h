@@ -16,10 +16,15 @@
 struct MiningSnapshot
 {
     enum class State { Stopped, Fetching, Searching, Submitting, Retrying, Stopping };
+    // How new blocks reach the miner: not known yet, the 1 s poll, or the server's push.
+    enum class Updates { Unknown, Polling, Push };
 
     State state = State::Stopped;
     QString problem;               // the failure being retried, while it lasts
     bool serverUnreachable = false;   // that failure got no HTTP answer at all
+    Updates updates = Updates::Unknown;
+    int pollIntervalMs = 0;        // the poll, when polling
+    int longPollMs = 0;            // how long the server holds a push request
 
     // The miner as configured for the current (or last) run.
     QUrl serverUrl;
@@ -91,5 +96,24 @@ struct LogEntry
     std::int64_t blockIndex = 0;   // the block it is about, when there is one
 };
 
+// A proof this miner found and the server's answer to it: one row of the found-blocks
+// table.
+struct FoundBlock
+{
+    enum class Verdict { Accepted, Stale, Rejected, Error };
+
+    QDateTime time;                // when the answer came
+    std::int64_t blockIndex = 0;
+    std::uint64_t proof = 0;
+    std::uint64_t attempts = 0;    // of the search that found it
+    double seconds = 0;            // that search's time
+    Verdict verdict = Verdict::Error;
+    QString answer;                // "HTTP 200: New Block Forged", plain text
+    std::int64_t reward = 0;       // coins won (accepted only)
+    QUrl serverUrl;                // where it was sent, and for whom
+    QString minerId;
+};
+
 Q_DECLARE_METATYPE(MiningSnapshot)
 Q_DECLARE_METATYPE(LogEntry)
+Q_DECLARE_METATYPE(FoundBlock)

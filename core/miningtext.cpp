@@ -56,6 +56,19 @@ QString threads(int count)
     return count == 1 ? u"1 thread"_s : u"%1 threads"_s.arg(count);
 }
 
+QString updates(const MiningSnapshot &snapshot)
+{
+    switch (snapshot.updates) {
+    case MiningSnapshot::Updates::Push:
+        return u"push (long poll)"_s;
+    case MiningSnapshot::Updates::Polling:
+        return u"polling every %1"_s.arg(seconds(snapshot.pollIntervalMs));
+    case MiningSnapshot::Updates::Unknown:
+        break;
+    }
+    return u"-"_s;
+}
+
 QString activity(const MiningSnapshot &snapshot)
 {
     using State = MiningSnapshot::State;

@@ -21,6 +21,9 @@ QString threads(int count);                                 // "1 thread", "2 th
 // What the miner is doing, in a few words: "searching", "searching (server
 // unreachable: retrying)", "waiting to retry: HTTP 500: ...".
 QString activity(const MiningSnapshot &snapshot);
+// How new blocks reach the miner: "push (long poll)", "polling every 1 s", or "-" while
+// not known.
+QString updates(const MiningSnapshot &snapshot);
 // "Blocks: 3 accepted, 0 stale, 1 rejected. Coins: 3. Average 1.20 MH/s over 12.0 s."
 QString summary(const MiningSnapshot &snapshot);
 }

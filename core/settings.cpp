@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QSettings>
 #include <QStandardPaths>
@@ -25,6 +26,16 @@ const QString ServerDifficultyKey = u"Server/Difficulty"_s;
 const QString ServerDatabasePathKey = u"Server/DatabasePath"_s;
 const QString WindowGeometryKey = u"Window/Geometry"_s;
 const QString WindowStateKey = u"Window/State"_s;
+const QString LastCoinNodeKey = u"Coins/LastNode"_s;
+const QString LastCoinIdKey = u"Coins/LastId"_s;
+
+// A settings group per node and id: a hash, since either may hold any character.
+QString coinGroup(const QString &nodeUrl, const QString &id)
+{
+    const QByteArray key = QCryptographicHash::hash((nodeUrl + u'\n' + id).toUtf8(),
+                                                    QCryptographicHash::Sha256);
+    return u"Coins/"_s + QString::fromLatin1(key.toHex().left(32)) + u'/';
+}
 
 int intIn(const QVariant &value, int low, int high, int fallback)
 {
@@ -167,6 +178,49 @@ QByteArray Settings::windowState() const
 void Settings::setWindowState(const QByteArray &state)
 {
     m_settings->setValue(WindowStateKey, state);
+}
+
+Settings::CoinRecord Settings::coinRecord(const QString &nodeUrl, const QString &id) const
+{
+    const QString group = coinGroup(nodeUrl, id);
+    CoinRecord record;
+    record.earned = std::max<qint64>(0, m_settings->value(group + u"Earned"_s).toLongLong());
+    record.chainBalance = m_settings->value(group + u"ChainBalance"_s).toDouble();
+    record.chainBlocks = std::max<qint64>(0, m_settings->value(group + u"ChainBlocks"_s).toLongLong());
+    record.chainHash = m_settings->value(group + u"ChainHash"_s).toByteArray();
+    if (record.chainBlocks == 0 || record.chainHash.isEmpty()) {
+        record.chainBalance = 0;
+        record.chainBlocks = 0;
+        record.chainHash.clear();
+    }
+    return record;
+}
+
+void Settings::setCoinRecord(const QString &nodeUrl, const QString &id, const CoinRecord &record)
+{
+    const QString group = coinGroup(nodeUrl, id);
+    m_settings->setValue(group + u"Node"_s, nodeUrl);
+    m_settings->setValue(group + u"Id"_s, id);
+    m_settings->setValue(group + u"Earned"_s, record.earned);
+    m_settings->setValue(group + u"ChainBalance"_s, record.chainBalance);
+    m_settings->setValue(group + u"ChainBlocks"_s, record.chainBlocks);
+    m_settings->setValue(group + u"ChainHash"_s, record.chainHash);
+}
+
+QString Settings::lastCoinNode() const
+{
+    return m_settings->value(LastCoinNodeKey).toString();
+}
+
+QString Settings::lastCoinId() const
+{
+    return m_settings->value(LastCoinIdKey).toString();
+}
+
+void Settings::setLastCoinAccount(const QString &nodeUrl, const QString &id)
+{
+    m_settings->setValue(LastCoinNodeKey, nodeUrl);
+    m_settings->setValue(LastCoinIdKey, id);
 }
 
 QString Settings::defaultServerUrl()

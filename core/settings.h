@@ -55,6 +55,22 @@ public:
     QByteArray windowState() const;             // "Window/State"
     void setWindowState(const QByteArray &state);
 
+    // Coins, per node URL and miner id: what this app earned there over every launch,
+    // and how far ChainBalance read that node's chain for the id.
+    struct CoinRecord
+    {
+        qint64 earned = 0;
+        double chainBalance = 0;
+        qint64 chainBlocks = 0;
+        QByteArray chainHash;
+    };
+    CoinRecord coinRecord(const QString &nodeUrl, const QString &id) const;   // "Coins/<key>/..."
+    void setCoinRecord(const QString &nodeUrl, const QString &id, const CoinRecord &record);
+    // The node and id the coins were last shown for: "Coins/LastNode", "Coins/LastId".
+    QString lastCoinNode() const;
+    QString lastCoinId() const;
+    void setLastCoinAccount(const QString &nodeUrl, const QString &id);
+
     static QString defaultServerUrl();
     static QString defaultIdFile();             // my_id.txt in the app data folder
     static int defaultThreads();

@@ -600,7 +600,7 @@ def main():
     parser.add_argument('--nofile', type=int, default=256)
     parser.add_argument('--idle', type=int, default=400)
     parser.add_argument('--fresh', type=int, default=5)
-    parser.add_argument('--slow', type=int, default=1100)
+    parser.add_argument('--slow', type=int, default=2100)
     parser.add_argument('--pipelines', type=int, default=200)
     parser.add_argument('--seed', type=int, default=13)
     parser.add_argument('--quiet', type=float, default=12)

@@ -11,6 +11,7 @@
 
 #include "core/block.h"
 #include "core/canonicaljson.h"
+#include "core/printable.h"
 
 using namespace Qt::StringLiterals;
 using Json = CanonicalJson::Json;
@@ -126,6 +127,6 @@ QString LastBlockView::describeTransactions(const Block &block)
 {
     QStringList lines;
     for (const Json &transaction : block.transactions())
-        lines << describe(transaction);
+        lines << Printable::escaped(describe(transaction));   // no bidi or control tricks
     return lines.join(u'\n');
 }

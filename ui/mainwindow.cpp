@@ -29,6 +29,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QThread>
 #include <QTimer>
 #include <QToolButton>
@@ -38,14 +39,17 @@
 #include "core/engines/searchengine.h"
 #include "core/minerid.h"
 #include "core/miningmodel.h"
+#include "core/miningstatistics.h"
 #include "core/miningtext.h"
 #include "core/settings.h"
 #include "core/validate.h"
 #include "core/version.h"
 #include "ui/elidedlabel.h"
 #include "ui/focusringbutton.h"
+#include "ui/chainexplorer.h"
 #include "ui/lastblockview.h"
 #include "ui/responselog.h"
+#include "ui/statisticsview.h"
 
 using namespace Qt::StringLiterals;
 
@@ -125,9 +129,14 @@ QString minerStatus(const MiningSnapshot &s)
     if (s.state == State::Fetching && s.blockIndex == 0)
         return u"Connecting to %1 as \"%2\" (%3, %4)"_s.arg(
             s.serverUrl.toString(), s.minerId, s.engine, MiningText::threads(s.threads));
-    if (s.state == State::Searching)
+    if (s.state == State::Searching && s.updates == MiningSnapshot::Updates::Unknown)
         return u"Mining block %1 on %2: %3"_s.arg(s.blockIndex)
             .arg(s.serverUrl.toString(), MiningText::activity(s));
+    if (s.state == State::Searching)
+        return u"Mining block %1 on %2 (%3): %4"_s.arg(s.blockIndex)
+            .arg(s.serverUrl.toString(),
+                 s.updates == MiningSnapshot::Updates::Push ? u"push"_s : u"polling"_s,
+                 MiningText::activity(s));
     return u"%1: %2"_s.arg(s.serverUrl.toString(), MiningText::activity(s));
 }
 }
@@ -140,7 +149,17 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     setObjectName(u"mainWindow"_s);
     setWindowTitle(u"blockforge"_s);
 
-    setCentralWidget(createMiningView());
+    // Tabs: mining (the form, the figures, the log), statistics, the chain.
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(u"mainTabs"_s);
+    m_tabs->setDocumentMode(true);
+    m_statistics = new MiningStatistics(m_model, m_settings, this);
+    m_statisticsView = new StatisticsView(*m_statistics, m_tabs);
+    m_chainExplorer = new ChainExplorer(m_tabs);
+    m_tabs->addTab(createMiningView(), u"Mining"_s);
+    m_tabs->addTab(m_statisticsView, u"Statistics"_s);
+    m_tabs->addTab(m_chainExplorer, u"Chain"_s);
+    setCentralWidget(m_tabs);
 
     createActions();
     createMenus();
@@ -405,6 +424,10 @@ QWidget *MainWindow::createStatsGroup()
     m_workLabel->setWordWrap(true);
     m_workLabel->setAccessibleName(u"Current search"_s);
     m_workLabel->setToolTip(u"What the miner searches, found or awaits"_s);
+    m_updatesLabel = figureLabel(u"updatesLabel"_s, 0, false, group);
+    m_updatesLabel->setToolTip(u"How new blocks reach the miner: pushed by the server the moment"
+                               " it has one (long poll), or asked for every second (polling)"_s);
+    m_updatesLabel->setAccessibleName(u"How new blocks arrive"_s);
     m_acceptedLabel = figureLabel(u"acceptedCount"_s, 2, true, group);
     m_staleLabel = figureLabel(u"staleCount"_s, 2, true, group);
     m_rejectedLabel = figureLabel(u"rejectedCount"_s, 2, true, group);
@@ -429,7 +452,7 @@ QWidget *MainWindow::createStatsGroup()
     color(m_rejectedLabel, QColor(0xb3, 0x26, 0x1e));
 
     auto *grid = new QGridLayout(group);
-    grid->addWidget(captionLabel(u"Coins earned"_s, group), 0, 0, 1, 2);
+    grid->addWidget(captionLabel(u"Coins this session"_s, group), 0, 0, 1, 2);
     grid->addWidget(m_coinsLabel, 0, 2, 2, 2);
     grid->addWidget(captionLabel(u"Hash rate"_s, group), 1, 0);
     grid->addWidget(m_hashRateLabel, 1, 1);
@@ -449,6 +472,8 @@ QWidget *MainWindow::createStatsGroup()
     counters->addWidget(m_rejectedLabel);
     counters->addStretch();
     grid->addLayout(counters, 4, 0, 1, 4);
+    grid->addWidget(captionLabel(u"New blocks"_s, group), 5, 0);
+    grid->addWidget(m_updatesLabel, 5, 1, 1, 3);
     grid->setColumnStretch(2, 1);
     return group;
 }
@@ -549,6 +574,7 @@ void MainWindow::createMenus()
     QMenu *file = menuBar()->addMenu(u"&File"_s);
     file->setObjectName(u"fileMenu"_s);
     file->addAction(m_saveLogAction);
+    file->addAction(m_statisticsView->exportAction());
     file->addSeparator();
     file->addAction(m_quitAction);
     QMenu *mining = menuBar()->addMenu(u"&Mining"_s);
@@ -895,6 +921,8 @@ void MainWindow::updateControls(bool mining)
 
 void MainWindow::refresh(const MiningSnapshot &s)
 {
+    m_statisticsView->refresh(s);
+    m_chainExplorer->followNode(s.localServer ? s.localServerUrl : s.serverUrl);
     updateControls(s.isMining());
     m_coinsLabel->setText(QLocale().toString(s.coins));
     m_acceptedLabel->setText(QString::number(s.accepted));
@@ -907,6 +935,7 @@ void MainWindow::refresh(const MiningSnapshot &s)
         m_workLabel->setText(work);
         keepWrappedTextWhole(m_workLabel);
     }
+    m_updatesLabel->setText(MiningText::updates(s));
     setTextAndTip(m_minerStatusLabel, minerStatus(s));
     if (s.lastBlock && s.lastBlock->hash() != m_shownBlockHash) {
         m_shownBlockHash = s.lastBlock->hash();

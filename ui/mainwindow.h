@@ -20,14 +20,19 @@ class QSpinBox;
 class QSystemTrayIcon;
 class QTimer;
 class ElidedLabel;
+class QTabWidget;
+class ChainExplorer;
 class LastBlockView;
 class MiningModel;
+class MiningStatistics;
 class ResponseLog;
 class Settings;
+class StatisticsView;
 
-// The "Start Mining" window: the form, the figures and the log. Mining itself is the
-// MiningModel's: the window hands it the form's values on Start, turns the local
-// server on and off through it, and renders its snapshot on each (throttled) change.
+// The "Start Mining" window, in tabs: Mining (the form, the figures and the log),
+// Statistics and Chain. Mining itself is the MiningModel's: the window hands it the
+// form's values on Start, turns the local server on and off through it, and renders
+// its snapshot on each (throttled) change.
 // Settings are read on construction and written back on Start and on close.
 class MainWindow final : public QMainWindow
 {
@@ -90,6 +95,10 @@ private:
     QWidget *m_leftColumn = nullptr;
     QWidget *m_rightColumn = nullptr;
     QBoxLayout *m_columns = nullptr;
+    MiningStatistics *m_statistics = nullptr;    // child of this
+    QTabWidget *m_tabs = nullptr;                // central widget
+    StatisticsView *m_statisticsView = nullptr;  // tabs
+    ChainExplorer *m_chainExplorer = nullptr;
 
     // Form.
     QLineEdit *m_urlEdit = nullptr;              // children of this window
@@ -111,6 +120,7 @@ private:
     QLabel *m_averagesLabel = nullptr;
     QLabel *m_elapsedLabel = nullptr;
     QLabel *m_workLabel = nullptr;
+    QLabel *m_updatesLabel = nullptr;
     QLabel *m_acceptedLabel = nullptr;
     QLabel *m_staleLabel = nullptr;
     QLabel *m_rejectedLabel = nullptr;

@@ -36,6 +36,7 @@ private slots:
     void serverDownKeepsRetrying();
     void sigintWaitsForTheProofOnItsWay();
     void jsonPrintsOneObjectPerEvent();
+    void noPushPolls();
 
 private:
     void start(QProcess &process, const QStringList &arguments);
@@ -181,6 +182,8 @@ void TestRunMiner::minesPrintsAndSummarizesOnSigint()
     QVERIFY2(text.contains(u"] Mining on http://127.0.0.1:%1 as \"zoe\": engine "_s.arg(port)),
              qPrintable(text));
     QVERIFY(text.contains(u", 1 thread, priority normal\n"_s));
+    QVERIFY(text.contains(
+        u"] New blocks: pushed by the server (long poll, up to 30 s a wait)\n"_s));
     QVERIFY(text.contains(u"Mining block 2 (difficulty 5, last block 1 "_s));
     QVERIFY(QRegularExpression(u"Proof \\d+ found in [0-9.]+ s after \\d+ attempts"_s)
                 .match(text).hasMatch());
@@ -240,6 +243,33 @@ void TestRunMiner::sigintWaitsForTheProofOnItsWay()
     QVERIFY(out.contains("Stopped. Blocks: 1 accepted, 0 stale, 0 rejected. Coins: 3."));
     QVERIFY(out.indexOf("New Block Forged") < out.indexOf("Stopped."));
     QCOMPARE(server.count("/mine"), 1);
+    QVERIFY(out.contains("] New blocks: polling every 1 s\n"));   // a classic server
+}
+
+void TestRunMiner::noPushPolls()
+{
+    ChainServer::Config config;
+    config.databasePath = m_dir->filePath(u"chain.db"_s);
+    config.difficulty = 9;   // no block during the test
+    ChainServer server(config);
+    QString error;
+    QVERIFY2(server.open(&error), qPrintable(error));
+    const quint16 port = server.listen(QHostAddress::LocalHost, 0);
+    QVERIFY(port != 0);
+    idFile("cy\n");
+    QProcess process;
+    start(process, {u"--url"_s, u"127.0.0.1:%1"_s.arg(port), u"--threads"_s, u"1"_s,
+                    u"--no-push"_s});
+    QByteArray out;
+    QVERIFY(waitForOutput(process, out, "New blocks: polling every 1 s (push turned off)\n"));
+    QVERIFY(waitForOutput(process, out, "Mining block 2"));
+    QTest::qWait(1500);   // a poll or two
+    QCOMPARE(server.waiterCount(), 0);
+    QVERIFY(::kill(static_cast<pid_t>(process.processId()), SIGINT) == 0);
+    QTRY_VERIFY_WITH_TIMEOUT(process.state() == QProcess::NotRunning, WaitMs);
+    QCOMPARE(process.exitCode(), 0);
+    out += process.readAllStandardOutput();
+    QVERIFY2(!out.contains("pushed by the server"), out.constData());
 }
 
 void TestRunMiner::jsonPrintsOneObjectPerEvent()
@@ -286,8 +316,8 @@ void TestRunMiner::jsonPrintsOneObjectPerEvent()
         events[event] << object;
         order << event;
     }
-    for (const char *event : {"start", "error", "node", "work", "proof", "answer", "hashrate",
-                              "stop"})
+    for (const char *event : {"start", "error", "node", "updates", "work", "proof", "answer",
+                              "hashrate", "stop"})
         QVERIFY2(events.contains(QLatin1StringView(event)), event);
     QCOMPARE(order.first(), u"start"_s);
     QCOMPARE(order.last(), u"stop"_s);
@@ -304,8 +334,14 @@ void TestRunMiner::jsonPrintsOneObjectPerEvent()
     const QJsonObject node = events[u"node"_s].first();
     QCOMPARE(node[u"to"_s].toString(), u"http://***@127.0.0.1:%1"_s.arg(port));
     QVERIFY(node[u"reason"_s].toString().contains(u"stopped answering (3 failures in a row)"_s));
-    // Straight on to the new node: no retry of the old one's back-off in between.
-    QCOMPARE(order.value(order.indexOf(u"node"_s) + 1), u"work"_s);
+    // Straight on to the new node: no retry of the old one's back-off in between (only
+    // the new node's push mode, learned from its first answer, may come first).
+    qsizetype next = order.indexOf(u"node"_s) + 1;
+    if (order.value(next) == u"updates"_s)
+        ++next;
+    QCOMPARE(order.value(next), u"work"_s);
+    // This node, our server, pushes new blocks.
+    QCOMPARE(events[u"updates"_s].last()[u"mode"_s].toString(), u"push"_s);
     const QJsonObject work = events[u"work"_s].first();
     QCOMPARE(work[u"block"_s].toInt(), 2);
     QCOMPARE(work[u"difficulty"_s].toInt(), 4);

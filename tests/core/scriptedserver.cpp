@@ -104,7 +104,7 @@ void ScriptedServer::answer(QTcpSocket *socket, const CannedAnswer &canned)
 {
     const QByteArray body = canned.sizeBytes > 0 ? QByteArray(canned.sizeBytes, 'x') : canned.body;
     QByteArray head = "HTTP/1.1 " + QByteArray::number(canned.status) + " Canned\r\n"
-        "Content-Type: " + canned.contentType + "\r\n";
+        "Content-Type: " + canned.contentType + "\r\n" + canned.extraHeaders;
     if (!canned.raw.isEmpty()) {
         socket->write(canned.raw);
         socket->disconnectFromHost();

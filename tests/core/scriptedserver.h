@@ -25,9 +25,10 @@ struct CannedAnswer
     int delayMs = 0;
     int trickleMs = 0;
     qint64 sizeBytes = 0;
-    QByteArray raw;
+    QByteArray raw{};          // sent as is instead of an answer (then the connection closes)
     qint64 floodBytes = 0;
     bool endless = false;
+    QByteArray extraHeaders;   // whole lines, such as "X-Blockforge-Wait: 30\r\n"
 };
 
 CannedAnswer jsonAnswer(int status, const QByteArray &body);

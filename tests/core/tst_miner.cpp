@@ -97,6 +97,8 @@ private slots:
     void lostRaceAnsweredAsFailureIsStale();
     void failureWithoutTipMoveBacksOff();
     void largestIndexIsNeverOverflowed();
+    void pushThatDoesNotWaitIsLeftAlone();
+    void pushBringsAnotherBlockAtOnce();
 };
 
 namespace
@@ -595,6 +597,7 @@ void TestMiner::winsBlockOnClassicPythonServer()
     QSignalSpy stopped(&miner, &Miner::stopped);
     QVERIFY(miner.start(fastConfig(url, u"ivy\n"_s)));
     QVERIFY(answered.wait(WaitMs));
+    QCOMPARE(miner.updates(), Miner::Updates::Polling);   // a classic server offers no push
     miner.stop();
     QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, WaitMs);   // a last answer is counted too
     int accepted = 0;
@@ -746,6 +749,66 @@ void TestMiner::largestIndexIsNeverOverflowed()
     QVERIFY(messages(problems)[1].endsWith(u"retrying in 0.04 s"_s));   // growing
     QCOMPARE(server.count("/mine"), 0);
     QCOMPARE(miner.blockIndex(), 0);
+    miner.stop();
+}
+
+void TestMiner::pushThatDoesNotWaitIsLeftAlone()
+{
+    // A server that announces the long poll but answers it at once with the same block
+    // would make the miner ask in a tight loop: it polls instead, and tries push again
+    // only after pushRetryMs.
+    ScriptedServer server;
+    QVERIFY(server.start());
+    const Block genesis = Chain::genesis(1732435600.0);
+    CannedAnswer work = lastBlockAnswer(genesis, 9);   // never found here
+    work.extraHeaders = "X-Blockforge-Wait: 30\r\n";
+    server.defaults["/last_block"] = work;
+    const QByteArray waitPath = "/last_block?wait=" + genesis.hash();
+    server.defaults[waitPath] = work;
+    Miner miner;
+    QSignalSpy updates(&miner, &Miner::updatesChanged);
+    Miner::Config config = fastConfig(server.url(), u"uma"_s);
+    config.pushRetryMs = 60'000;
+    QVERIFY(miner.start(config));
+    QTRY_VERIFY_WITH_TIMEOUT(server.count("/last_block") >= 10, WaitMs);
+    QCOMPARE(server.count(waitPath), 1);
+    QCOMPARE(miner.updates(), Miner::Updates::Polling);
+    QCOMPARE(updates.size(), 2);   // push, then polling
+    QCOMPARE(updates.at(0).at(0).value<Miner::Updates>(), Miner::Updates::Push);
+    QCOMPARE(miner.state(), Miner::State::Searching);
+    miner.stop();
+}
+
+void TestMiner::pushBringsAnotherBlockAtOnce()
+{
+    // The long poll's answer is a new block: the search moves onto it, though the poll
+    // interval is an hour.
+    ScriptedServer server;
+    QVERIFY(server.start());
+    const Block genesis = Chain::genesis(1732435700.0);
+    CannedAnswer work = lastBlockAnswer(genesis, 9);
+    work.extraHeaders = "X-Blockforge-Wait: 30\r\n";
+    server.defaults["/last_block"] = work;
+    const Block second = secondBlock(1732435700.0);
+    CannedAnswer pushed = lastBlockAnswer(second, 9);
+    pushed.extraHeaders = work.extraHeaders;
+    pushed.delayMs = 300;   // held a while, as a server holds it until a block comes
+    server.defaults["/last_block?wait=" + genesis.hash()] = pushed;
+    CannedAnswer held = pushed;
+    held.stall = true;
+    server.defaults["/last_block?wait=" + second.hash()] = held;
+    Miner miner;
+    QSignalSpy abandoned(&miner, &Miner::searchAbandoned);
+    Miner::Config config = fastConfig(server.url(), u"vic"_s);
+    config.pollIntervalMs = 3'600'000;
+    QVERIFY(miner.start(config));
+    QTRY_COMPARE_WITH_TIMEOUT(abandoned.size(), 1, WaitMs);
+    QCOMPARE(abandoned.front().at(0).toLongLong(), 2);
+    QCOMPARE(abandoned.front().at(1).toLongLong(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(miner.blockIndex(), 3, WaitMs);
+    QCOMPARE(miner.updates(), Miner::Updates::Push);
+    QTRY_COMPARE_WITH_TIMEOUT(server.count("/last_block?wait=" + second.hash()), 1, WaitMs);
+    QCOMPARE(server.count("/last_block"), 1);   // the fetch; no poll
     miner.stop();
 }
 

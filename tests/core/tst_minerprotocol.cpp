@@ -25,6 +25,8 @@ private slots:
     void snippetIsOneBoundedLine_data();
     void snippetIsOneBoundedLine();
     void mineRequestIsCanonical();
+    void longPollOffer_data();
+    void longPollOffer();
 };
 
 void TestMinerProtocol::classifiesMineAnswers_data()
@@ -158,6 +160,34 @@ void TestMinerProtocol::mineRequestIsCanonical()
              R"({"id": "alice", "proof": 8675309})"_ba);
     QCOMPARE(MinerProtocol::mineRequest(9'223'372'036'854'775'807ULL, u"\u00e9"_s),
              R"({"id": "\u00e9", "proof": 9223372036854775807})"_ba);
+}
+
+void TestMinerProtocol::longPollOffer_data()
+{
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<int>("ms");   // -1: no offer
+    QTest::newRow("30 s") << "30"_ba << 30'000;
+    QTest::newRow("fraction") << "0.4"_ba << 400;
+    QTest::newRow("spaces") << " 2.5 "_ba << 2500;
+    QTest::newRow("tiny") << "0.0001"_ba << 1;
+    QTest::newRow("longest") << "600"_ba << 600'000;
+    QTest::newRow("missing") << QByteArray() << -1;
+    QTest::newRow("zero") << "0"_ba << -1;
+    QTest::newRow("negative") << "-5"_ba << -1;
+    QTest::newRow("too long") << "601"_ba << -1;
+    QTest::newRow("huge") << "1e300"_ba << -1;
+    QTest::newRow("nan") << "nan"_ba << -1;
+    QTest::newRow("inf") << "inf"_ba << -1;
+    QTest::newRow("words") << "thirty"_ba << -1;
+}
+
+void TestMinerProtocol::longPollOffer()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(int, ms);
+    const std::optional<int> offer = MinerProtocol::longPollMs(header);
+    QCOMPARE(offer.value_or(-1), ms);
+    QCOMPARE(MinerProtocol::longPollPath("ab12"), u"last_block?wait=ab12"_s);
 }
 
 QTEST_APPLESS_MAIN(TestMinerProtocol)

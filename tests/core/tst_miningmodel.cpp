@@ -63,6 +63,7 @@ private slots:
     void failsOverAndReturnsToTheFirstNode();
     void nodeListIsChecked();
     void changedIsThrottled();
+    void snapshotSaysHowNewBlocksArrive();
 
 private:
     MiningModel::MinerSetup setup(const QUrl &url, const QString &id = u"alice"_s) const;
@@ -261,6 +262,32 @@ void TestMiningModel::localServerOnMovesTheMinerOntoIt()
     QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().coins >= 1, WaitMs);
     QVERIFY(anyContains(texts(logged), u"Mining moves to the local chain server at "_s));
     model.stopMining();
+}
+
+void TestMiningModel::snapshotSaysHowNewBlocksArrive()
+{
+    for (const bool allowed : {true, false}) {
+        MiningModel model(ProofSearch::Priority::Normal);
+        model.setPushAllowed(allowed);
+        QSignalSpy logged(&model, &MiningModel::logged);
+        QCOMPARE(model.snapshot().updates, MiningSnapshot::Updates::Unknown);
+        QVERIFY(model.startLocalServer(serverSetup(9)));   // no block in this test
+        QVERIFY(model.startMining(setup(QUrl(), u"kim"_s)));
+        const auto expected = allowed ? MiningSnapshot::Updates::Push
+                                      : MiningSnapshot::Updates::Polling;
+        QTRY_COMPARE_WITH_TIMEOUT(model.snapshot().updates, expected, WaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(anyContains(texts(logged), allowed
+                                     ? u"New blocks: pushed by the server (long poll, up to 30 s"
+                                       " a wait)"_s
+                                     : u"New blocks: polling every 0.05 s (push turned off)"_s),
+                                 WaitMs);
+        QCOMPARE(model.snapshot().longPollMs, 30'000);
+        QCOMPARE(MiningText::updates(model.snapshot()),
+                 allowed ? u"push (long poll)"_s : u"polling every 0.05 s"_s);
+        model.stopMining();
+        QTRY_VERIFY_WITH_TIMEOUT(!model.isMining(), WaitMs);
+        model.stopLocalServer();
+    }
 }
 
 void TestMiningModel::localServerOffStopsTheMiner()
@@ -525,7 +552,9 @@ void TestMiningModel::changedIsThrottled()
     QElapsedTimer clock;
     clock.start();
     QVERIFY(model.startMining(setup(QUrl(), u"ned"_s)));
-    QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().accepted >= 50, WaitMs);
+    // 50 blocks can take less than one interval (the miner follows pushed blocks over
+    // its own HTTP client): wait for the first throttled change too, not just the blocks.
+    QTRY_VERIFY_WITH_TIMEOUT(model.snapshot().accepted >= 50 && !changed.isEmpty(), WaitMs);
     const qint64 elapsed = clock.elapsed();
     const qsizetype changes = changed.size();
     model.stopMining();

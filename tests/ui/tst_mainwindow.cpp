@@ -30,6 +30,7 @@
 #include <QTabWidget>
 #include <QScopeGuard>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -260,6 +261,19 @@ void TestMainWindow::opensWithAllParts()
     for (QAction *menu : m_window->menuBar()->actions())
         menus << menu->text().remove(u'&');
     QCOMPARE(menus, QStringList({u"File"_s, u"Mining"_s, u"Server"_s, u"Help"_s}));
+
+    // The mining view is the first tab; statistics and the chain explorer follow.
+    auto *tabs = child<QTabWidget>(u"mainTabs"_s);
+    QVERIFY(tabs);
+    QStringList tabTitles;
+    for (int i = 0; i < tabs->count(); ++i)
+        tabTitles << tabs->tabText(i).remove(u'&');
+    QCOMPARE(tabTitles, QStringList({u"Mining"_s, u"Statistics"_s, u"Chain"_s}));
+    QCOMPARE(tabs->currentIndex(), 0);
+    QCOMPARE(tabs->widget(1), child<QWidget>(u"statisticsView"_s));
+    QCOMPARE(tabs->widget(2), child<QWidget>(u"chainExplorer"_s));
+    const QList<QAction *> fileActions = m_window->menuBar()->actions().first()->menu()->actions();
+    QVERIFY(fileActions.contains(child<QAction>(u"exportFoundBlocksAction"_s)));
 
     // Tab order: the form from top to bottom, then the big button, then the log.
     QApplication::setActiveWindow(m_window.get());
@@ -976,6 +990,19 @@ void TestMainWindow::refreshShowsTheSnapshot()
              u"Block 7 at difficulty 6: searching (server unreachable: retrying)"_s);
     QCOMPARE(text(u"minerStatusLabel"_s), u"Mining block 7 on http://node.example:5000: "
                                            "searching (server unreachable: retrying)"_s);
+    QCOMPARE(text(u"updatesLabel"_s), u"-"_s);   // not known before the server answers
+    s.updates = MiningSnapshot::Updates::Push;
+    s.longPollMs = 30'000;
+    m_window->refresh(s);
+    QCOMPARE(text(u"updatesLabel"_s), u"push (long poll)"_s);
+    QCOMPARE(text(u"minerStatusLabel"_s), u"Mining block 7 on http://node.example:5000 (push): "
+                                           "searching (server unreachable: retrying)"_s);
+    s.updates = MiningSnapshot::Updates::Polling;
+    s.pollIntervalMs = 1000;
+    m_window->refresh(s);
+    QCOMPARE(text(u"updatesLabel"_s), u"polling every 1 s"_s);
+    QVERIFY(text(u"minerStatusLabel"_s).startsWith(u"Mining block 7 on http://node.example:5000"
+                                                    " (polling): "_s));
     QCOMPARE(text(u"lastBlockIndex"_s), u"1"_s);
     QCOMPARE(text(u"lastBlockHash"_s), QString::fromLatin1(s.lastBlock->hash()));
     QCOMPARE(child<QPushButton>(u"startStopButton"_s)->text(), u"Stop Mining"_s);
@@ -1030,10 +1057,14 @@ void TestMainWindow::guiLatencyWhileAllCoresMine_data()
     QTest::addColumn<int>("difficulty");
     QTest::addColumn<double>("medianBoundMs");
     QTest::addColumn<double>("p90BoundMs");
+    QTest::addColumn<int>("tab");
     // 12: never found here, the search runs throughout. 4: blocks forged many times
     // a second by the embedded server on the GUI thread (each one committed to disk).
-    QTest::newRow("searching") << 12 << 0.1 << 1.0;
-    QTest::newRow("forging") << 4 << 0.2 << 2.0;
+    QTest::newRow("searching") << 12 << 0.1 << 1.0 << 0;
+    QTest::newRow("forging") << 4 << 0.2 << 2.0 << 0;
+    // The same with the chart and found-blocks table (1), or the chain explorer (2), shown.
+    QTest::newRow("forging, Statistics tab") << 4 << 0.2 << 2.0 << 1;
+    QTest::newRow("forging, Chain tab") << 4 << 0.2 << 2.0 << 2;
 }
 
 void TestMainWindow::guiLatencyWhileAllCoresMine()
@@ -1041,6 +1072,7 @@ void TestMainWindow::guiLatencyWhileAllCoresMine()
     QFETCH(int, difficulty);
     QFETCH(double, medianBoundMs);
     QFETCH(double, p90BoundMs);
+    QFETCH(int, tab);
     constexpr double TimerMedianBoundMs = 5.0;
     m_settings->setThreads(QThread::idealThreadCount());
     createWindow();
@@ -1051,6 +1083,8 @@ void TestMainWindow::guiLatencyWhileAllCoresMine()
     if (difficulty < 6)
         QTRY_VERIFY_WITH_TIMEOUT(number(u"acceptedCount"_s) >= 1, WaitMs);
     const qint64 acceptedBefore = number(u"acceptedCount"_s);
+    child<QTabWidget>(u"mainTabs"_s)->setCurrentIndex(tab);
+    QTest::qWait(1500);   // the chart has points, the explorer its first pages
 
     // Every 20 ms a timer posts an event to the GUI thread and measures how long it
     // waits in the queue; the timer's own lateness is measured too.
