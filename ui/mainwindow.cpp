@@ -157,8 +157,18 @@ MainWindow::MainWindow(Settings &settings, MiningModel &model, QWidget *parent)
     m_statisticsView = new StatisticsView(*m_statistics, m_tabs);
     m_chainExplorer = new ChainExplorer(m_tabs);
     m_tabs->addTab(createMiningView(), u"Mining"_s);
-    m_tabs->addTab(m_statisticsView, u"Statistics"_s);
-    m_tabs->addTab(m_chainExplorer, u"Chain"_s);
+    // The dashboard tabs scroll too, so that no tab sets the window's minimum size
+    // above a small screen (800x600, or 1280x800 at scale 2).
+    const auto scrolling = [this](QWidget *page, const QString &name) {
+        auto *area = new QScrollArea(m_tabs);
+        area->setObjectName(name);
+        area->setFrameShape(QFrame::NoFrame);
+        area->setWidgetResizable(true);
+        area->setWidget(page);
+        return area;
+    };
+    m_tabs->addTab(scrolling(m_statisticsView, u"statisticsScroll"_s), u"Statistics"_s);
+    m_tabs->addTab(scrolling(m_chainExplorer, u"chainScroll"_s), u"Chain"_s);
     setCentralWidget(m_tabs);
 
     createActions();
