@@ -75,9 +75,12 @@ std::optional<Block> Block::fromJson(Json json, QString *error)
 
 std::optional<Block> Block::fromWire(const QByteArray &wire, QString *error)
 {
-    std::optional<Json> json = CanonicalJson::parse(wire, error);
-    if (!json)
+    Result<Json> json = CanonicalJson::parse(wire);
+    if (!json) {
+        if (error)
+            *error = json.errorMessage();
         return std::nullopt;
+    }
     return fromJson(std::move(*json), error);
 }
 

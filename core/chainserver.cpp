@@ -49,17 +49,16 @@ QString decodedPath(const QByteArray &path)
 // The body as a JSON object, or a 400 answer naming what is wrong with it.
 std::optional<Json> parseObject(const QByteArray &bytes, QString *problem)
 {
-    QString error;
-    std::optional<Json> body = CanonicalJson::parse(bytes, &error);
+    Result<Json> body = CanonicalJson::parse(bytes);
     if (!body) {
-        *problem = u"Malformed JSON body: "_s + error;
+        *problem = u"Malformed JSON body: "_s + body.errorMessage();
         return std::nullopt;
     }
     if (!body->is_object()) {
         *problem = u"The body must be a JSON object"_s;
         return std::nullopt;
     }
-    return body;
+    return std::move(*body);
 }
 
 const char *kindOf(const Json &json)

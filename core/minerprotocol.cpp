@@ -25,11 +25,10 @@ std::optional<std::int64_t> integerOf(const Json &json)
 }
 
 // Why a 2xx GET /last_block body is no work, or nothing when it is.
-QString workProblem(const std::optional<Json> &json, const QString &jsonError,
-                    std::optional<MinerProtocol::Tip> *tip)
+QString workProblem(const Result<Json> &json, std::optional<MinerProtocol::Tip> *tip)
 {
     if (!json)
-        return u"answer is not JSON (%1)"_s.arg(jsonError);
+        return u"answer is not JSON (%1)"_s.arg(json.errorMessage());
     if (!json->is_object() || !json->contains("last_block"))
         return u"answer has no \"last_block\""_s;
     QString blockError;
@@ -79,10 +78,9 @@ Result<Tip> parseWork(int status, const QByteArray &body)
 {
     if (status < 200 || status > 299)
         return Error{u"HTTP %1: %2"_s.arg(status).arg(snippet(body))};
-    QString jsonError;
-    const std::optional<Json> json = CanonicalJson::parse(body, &jsonError);
+    const Result<Json> json = CanonicalJson::parse(body);
     std::optional<Tip> tip;
-    const QString problem = workProblem(json, jsonError, &tip);
+    const QString problem = workProblem(json, &tip);
     if (!tip)
         return Error{u"HTTP %1, %2: %3"_s.arg(status).arg(problem, snippet(body))};
     return std::move(*tip);
@@ -92,7 +90,7 @@ MineAnswer parseMine(int status, const QByteArray &body)
 {
     MineAnswer mine;
     mine.status = status;
-    const std::optional<Json> json = CanonicalJson::parse(body);
+    const Result<Json> json = CanonicalJson::parse(body);
     const bool hasMessage = json && json->is_object() && json->contains("message")
         && (*json)["message"].is_string();
     if (!hasMessage) {

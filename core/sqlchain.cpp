@@ -116,9 +116,7 @@ bool readPending(QSqlDatabase &db, Json *pending, std::vector<qint64> *ids, QStr
         return fail(error, reasonOf(query));
     *pending = Json::array();
     while (query.next()) {
-        QString reason;
-        std::optional<Json> transaction = CanonicalJson::parse(
-            query.value(1).toString().toUtf8(), &reason);
+        Result<Json> transaction = CanonicalJson::parse(query.value(1).toString().toUtf8());
         if (!transaction || !transaction->is_object()) {
             return fail(error, u"pending transaction %1 is not a JSON object"_s
                                    .arg(query.value(0).toLongLong()));

@@ -114,7 +114,7 @@ quint16 TestPythonValues::startServer(QProcess &process)
 bool TestPythonValues::mineNextBlock(int difficulty, Reply *answer)
 {
     const Reply last = request("GET", u"/last_block"_s);
-    const std::optional<Json> json = CanonicalJson::parse(last.body);
+    const Result<Json> json = CanonicalJson::parse(last.body);
     if (last.status != 200 || !json || !json->is_object() || !json->contains("last_block"))
         return false;
     const std::optional<Block> block = Block::fromJson((*json)["last_block"]);
@@ -172,7 +172,7 @@ void TestPythonValues::minerMinesOnClassicServerHoldingThem()
     // Python computed for it, which our block string reproduces.
     const Reply chain = request("GET", u"/chain"_s);
     QCOMPARE(chain.status, 200);
-    const std::optional<Json> json = CanonicalJson::parse(chain.body);
+    const Result<Json> json = CanonicalJson::parse(chain.body);
     QVERIFY(json && json->is_object() && (*json)["chain"].is_array());
     const Json &blocks = (*json)["chain"];
     QVERIFY(blocks.size() >= 3);

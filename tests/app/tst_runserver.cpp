@@ -215,7 +215,7 @@ void TestRunServer::logEscapesClientText()
                 + HttpTestClient::request("GET"_ba, "/last_block"_ba));
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 3u, 10'000);
     // A block forged for a miner id holding the same characters.
-    const std::optional<Json> last = CanonicalJson::parse(client.answers()[2].body);
+    const Result<Json> last = CanonicalJson::parse(client.answers()[2].body);
     QVERIFY(last);
     const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
     QVERIFY(tip);
@@ -342,7 +342,7 @@ void TestRunServer::backupOfARunningServer()
     HttpTestClient client(port);
     client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, 10'000);
-    const std::optional<Json> last = CanonicalJson::parse(client.answers()[0].body);
+    const Result<Json> last = CanonicalJson::parse(client.answers()[0].body);
     QVERIFY(last);
     const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
     QVERIFY(tip);

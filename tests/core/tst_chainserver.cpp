@@ -183,7 +183,7 @@ Reply TestChainServer::post(const QString &path, const QByteArray &body, quint16
 QByteArray TestChainServer::lastBlockString(quint16 port)
 {
     const Reply reply = get(u"/last_block"_s, port);
-    const std::optional<Json> json = CanonicalJson::parse(reply.body);
+    const Result<Json> json = CanonicalJson::parse(reply.body);
     if (!json || !json->contains("last_block"))
         return QByteArray();
     const std::optional<Block> block = Block::fromJson(json->at("last_block"));

@@ -168,7 +168,7 @@ void TestMiner::minesOneBlockAndSendsTrimmedId()
                                    [](const auto &r) { return r.path == "/mine"; });
     QVERIFY(mine != server.requests.cend());
     QCOMPARE(mine->method, "POST"_ba);
-    const std::optional<Json> body = CanonicalJson::parse(mine->body);
+    const Result<Json> body = CanonicalJson::parse(mine->body);
     QVERIFY(body && body->is_object());
     QVERIFY((*body)["proof"].is_number_integer());
     QCOMPARE((*body)["id"].get<std::string>(), std::string("alice"));
@@ -590,7 +590,7 @@ void TestMiner::winsBlockOnClassicPythonServer()
     QNetworkReply *reply = network.get(QNetworkRequest(url.resolved(QUrl(u"/chain"_s))));
     QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), WaitMs);
     QCOMPARE(reply->error(), QNetworkReply::NoError);
-    const std::optional<Json> chain = CanonicalJson::parse(reply->readAll());
+    const Result<Json> chain = CanonicalJson::parse(reply->readAll());
     reply->deleteLater();
     QVERIFY(chain && chain->is_object());
     const Json &blocks = (*chain)["chain"];
