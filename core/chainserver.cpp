@@ -248,12 +248,12 @@ bool ChainServer::catchUp(QString *error)
     // Never trust a block because it is in the database: each must follow the one before.
     std::size_t adopted = 0;
     for (; adopted < blocks.size(); ++adopted) {
-        QString reason;
-        if (!Chain::verifyLink(m_chain.lastBlock(), blocks[adopted], difficulties[adopted],
-                               &reason)) {
+        const Result<void> link = Chain::verifyLink(m_chain.lastBlock(), blocks[adopted],
+                                                    difficulties[adopted]);
+        if (!link) {
             if (error)
                 *error = u"block %1 fails verification: %2"_s.arg(blocks[adopted].index())
-                             .arg(reason);
+                             .arg(link.errorMessage());
             break;
         }
         m_chain.append(std::move(blocks[adopted]), difficulties[adopted]);

@@ -90,10 +90,9 @@ bool commit(QSqlDatabase &db, QString *error)
 // Parses a stored block and checks it is the block at height in canonical form.
 std::optional<Block> storedBlock(qint64 height, const QByteArray &stored, QString *error)
 {
-    QString reason;
-    std::optional<Block> block = Block::fromWire(stored, &reason);
+    Result<Block> block = Block::fromWire(stored);
     if (!block) {
-        fail(error, u"block %1: %2"_s.arg(height).arg(reason));
+        fail(error, u"block %1: %2"_s.arg(height).arg(block.errorMessage()));
         return std::nullopt;
     }
     if (block->index() != height) {
@@ -104,7 +103,7 @@ std::optional<Block> storedBlock(qint64 height, const QByteArray &stored, QStrin
         fail(error, u"block %1 is not in canonical form"_s.arg(height));
         return std::nullopt;
     }
-    return block;
+    return std::move(*block);
 }
 
 // Every pending transaction, oldest first, with its id.
@@ -241,13 +240,13 @@ std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficult
         fail(error, what + u"is corrupt: the last block does not match its recorded hash"_s);
         return std::nullopt;
     }
-    QString reason;
-    std::optional<Chain> chain = Chain::fromBlocks(std::move(blocks), std::move(difficulties),
-                                                   difficulty, &reason);
+    Result<Chain> chain = Chain::fromBlocks(std::move(blocks), std::move(difficulties),
+                                            difficulty);
     if (!chain) {
-        fail(error, what + u"fails verification: "_s + reason);
+        fail(error, what + u"fails verification: "_s + chain.errorMessage());
         return std::nullopt;
     }
+    QString reason;
 
     Json pending;
     if (!readPending(db, &pending, nullptr, &reason)) {
@@ -256,7 +255,7 @@ std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficult
         return std::nullopt;
     }
     chain->setPendingTransactions(std::move(pending));
-    return chain;
+    return std::move(*chain);
 }
 
 std::optional<Chain> load(QSqlDatabase &db, Dialect dialect, const QString &what, int difficulty,

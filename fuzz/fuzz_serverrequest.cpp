@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (status == 200) {
         check(lengthAfter == lengthBefore + 1);
         const auto &blocks = server->chain().blocks();
-        check(Chain::verifyLink(blocks[blocks.size() - 2], blocks.back(), Difficulty));
+        check(Chain::verifyLink(blocks[blocks.size() - 2], blocks.back(), Difficulty).ok());
     } else {
         check(lengthAfter == lengthBefore);
     }

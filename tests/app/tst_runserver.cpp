@@ -217,7 +217,7 @@ void TestRunServer::logEscapesClientText()
     // A block forged for a miner id holding the same characters.
     const Result<Json> last = CanonicalJson::parse(client.answers()[2].body);
     QVERIFY(last);
-    const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
+    const Result<Block> tip = Block::fromJson((*last)["last_block"]);
     QVERIFY(tip);
     const std::optional<std::uint64_t> proof = Pow::search(tip->blockString(), 2, 0, 1'000'000);
     QVERIFY(proof);
@@ -344,7 +344,7 @@ void TestRunServer::backupOfARunningServer()
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, 10'000);
     const Result<Json> last = CanonicalJson::parse(client.answers()[0].body);
     QVERIFY(last);
-    const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
+    const Result<Block> tip = Block::fromJson((*last)["last_block"]);
     QVERIFY(tip);
     const auto proof = Pow::search(tip->blockString(), 2, 0, 1'000'000);
     QVERIFY(proof);

@@ -119,7 +119,7 @@ std::optional<HttpTestClient::Answer> TestServerLog::forge(HttpTestClient &clien
     const Result<CanonicalJson::Json> json = CanonicalJson::parse(last->body);
     if (!json || !json->contains("last_block"))
         return std::nullopt;
-    const std::optional<Block> block = Block::fromJson(json->at("last_block"));
+    const Result<Block> block = Block::fromJson(json->at("last_block"));
     if (!block)
         return std::nullopt;
     const std::optional<std::uint64_t> proof =

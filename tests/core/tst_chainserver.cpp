@@ -186,7 +186,7 @@ QByteArray TestChainServer::lastBlockString(quint16 port)
     const Result<Json> json = CanonicalJson::parse(reply.body);
     if (!json || !json->contains("last_block"))
         return QByteArray();
-    const std::optional<Block> block = Block::fromJson(json->at("last_block"));
+    const Result<Block> block = Block::fromJson(json->at("last_block"));
     return block ? block->blockString() : QByteArray();
 }
 
@@ -570,8 +570,8 @@ void TestChainServer::fullMiningRound()
     std::vector<Block> blocks;
     for (const QJsonValue &value : chain.json.value(u"chain"_s).toArray())
         blocks.push_back(*Block::fromWire(QJsonDocument(value.toObject()).toJson()));
-    QString error;
-    QVERIFY2(Chain::verify(blocks, {0, Difficulty, Difficulty, Difficulty}, &error), qPrintable(error));
+    const Result<void> verified = Chain::verify(blocks, {0, Difficulty, Difficulty, Difficulty});
+    QVERIFY2(verified, qPrintable(verified.errorMessage()));
     QVERIFY(m_server->chain().pendingTransactions().empty());
     QCOMPARE(get(u"/last_block"_s).json.value(u"last_block"_s).toObject().value(u"index"_s).toInt(), 4);
 }

@@ -596,8 +596,8 @@ void TestMiner::winsBlockOnClassicPythonServer()
     const Json &blocks = (*chain)["chain"];
     QCOMPARE(static_cast<int>(blocks.size()), 1 + accepted);
     for (std::size_t i = 1; i < blocks.size(); ++i) {
-        const std::optional<Block> previous = Block::fromJson(blocks[i - 1]);
-        const std::optional<Block> block = Block::fromJson(blocks[i]);
+        const Result<Block> previous = Block::fromJson(blocks[i - 1]);
+        const Result<Block> block = Block::fromJson(blocks[i]);
         QVERIFY(previous && block);
         QVERIFY(Pow::validProof(previous->blockString(), block->proof(), 3));
         QCOMPARE(block->previousHash(), QString::fromLatin1(previous->hash()));
