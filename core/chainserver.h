@@ -14,6 +14,7 @@
 #include "core/chainstore.h"
 #include "core/httpanswer.h"
 #include "core/pow.h"
+#include "core/result.h"
 
 class QUrlQuery;
 class HttpListener;
@@ -67,7 +68,7 @@ public:
     explicit ChainServer(const Config &config, QObject *parent = nullptr);
     ~ChainServer() override;
 
-    bool open(QString *error);   // open/create the database, load and verify the chain
+    Result<void> open();   // open/create the database, load and verify the chain
     // Starts listening; returns the real port, or 0 on failure (see errorString()).
     quint16 listen(const QHostAddress &address, quint16 port);
     quint16 port() const { return m_port; }
@@ -99,7 +100,7 @@ private:
     HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
     // Adopts the blocks after ours from the store (forged by other servers).
-    bool catchUp(QString *error);
+    Result<void> catchUp();
     HttpAnswer lastBlock() const;
     HttpAnswer fullChain(const QUrlQuery &query) const;
     HttpAnswer chainAnswer(qsizetype first, qsizetype end, const QByteArray &extraFields) const;

@@ -32,9 +32,8 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
     app = new QCoreApplication(*argc, *argv);
     dir = new QTemporaryDir;
     server = new ChainServer({dir->filePath(QStringLiteral("chain.db")), Difficulty, 1});
-    QString error;
-    if (!server->open(&error))
-        qFatal("cannot open the chain database: %s", qPrintable(error));
+    if (const Result<void> opened = server->open(); !opened)
+        qFatal("cannot open the chain database: %s", qPrintable(opened.errorMessage()));
     return 0;
 }
 

@@ -142,8 +142,8 @@ void TestRunMiner::minesPrintsAndSummarizesOnSigint()
     config.databasePath = m_dir->filePath(u"chain.db"_s);
     config.difficulty = 5;
     ChainServer server(config);
-    QString error;
-    QVERIFY2(server.open(&error), qPrintable(error));
+    const Result<void> opened = server.open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     const quint16 port = server.listen(QHostAddress::LocalHost, 0);
     QVERIFY(port != 0);
 
