@@ -151,9 +151,9 @@ int runServer(QCoreApplication &app, const Options &options)
     if (options.parser.isSet(options.backup)) {
         const QString target = options.parser.value(options.backup);
         qint64 blocks = 0;
-        QString error;
-        if (!ChainBackup::write(config.databasePath, target, &blocks, &error)) {
-            qCCritical(lcStore).noquote() << error;
+        if (const Result<void> written = ChainBackup::write(config.databasePath, target, &blocks);
+            !written) {
+            qCCritical(lcStore).noquote() << written.errorMessage();
             return 1;
         }
         qCInfo(lcStore).noquote() << u"Backed up %1 blocks of \"%2\" to \"%3\""_s
@@ -163,9 +163,9 @@ int runServer(QCoreApplication &app, const Options &options)
     if (options.parser.isSet(options.importFrom)) {
         const QString source = options.parser.value(options.importFrom);
         ChainImport::Counts counts;
-        QString error;
-        if (!ChainImport::run(source, config.databasePath, &counts, &error)) {
-            qCCritical(lcStore).noquote() << error;
+        if (const Result<void> imported = ChainImport::run(source, config.databasePath, &counts);
+            !imported) {
+            qCCritical(lcStore).noquote() << imported.errorMessage();
             return 1;
         }
         qCInfo(lcStore).noquote()
@@ -194,9 +194,8 @@ int runServer(QCoreApplication &app, const Options &options)
     }
 
     ChainServer server(config);
-    QString error;
-    if (!server.open(&error)) {
-        qCCritical(lcServer).noquote() << error;
+    if (const Result<void> opened = server.open(); !opened) {
+        qCCritical(lcServer).noquote() << opened.errorMessage();
         return 1;
     }
     QObject::connect(&server, &ChainServer::blockForged, &app, [&blocksForged] { ++blocksForged; });

@@ -357,7 +357,9 @@ int main(int argc, char *argv[])
         quint16 port = 0;
         QString error;
         QMetaObject::invokeMethod(server, [&] {
-            if (server->open(&error)) {
+            if (const auto opened = server->open(); !opened) {
+                error = opened.errorMessage();
+            } else {
                 const auto start = Clock::now();
                 for (int i = 0; n == 0 && i < blocks; ++i) {
                     const auto proof = Pow::search(server->chain().lastBlockString(), 1, 0,

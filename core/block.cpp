@@ -12,25 +12,18 @@ using Json = CanonicalJson::Json;
 
 namespace
 {
-bool fail(QString *error, const QString &message)
-{
-    if (error)
-        *error = message;
-    return false;
-}
-
 bool isInteger(const Json &json)   // of any size, never a float
 {
     return json.is_number_integer() || CanonicalJson::isBigInteger(json);
 }
 
-bool checkShape(const Json &json, QString *error)
+Result<void> checkShape(const Json &json)
 {
     if (!json.is_object())
-        return fail(error, u"a block must be a JSON object"_s);
+        return Error{u"a block must be a JSON object"_s};
     for (const char *key : {"index", "timestamp", "transactions", "proof", "previous_hash"}) {
         if (!json.contains(key))
-            return fail(error, u"block has no \"%1\""_s.arg(QLatin1StringView(key)));
+            return Error{u"block has no \"%1\""_s.arg(QLatin1StringView(key))};
     }
     // Indexes are counted in 64 bits: a larger one (valid JSON for Python) is refused.
     const Json &index = json["index"];
@@ -38,17 +31,17 @@ bool checkShape(const Json &json, QString *error)
         ? index.get<std::uint64_t>() >= 1 && index.get<std::uint64_t>() <= Pow::MaxProof
         : index.is_number_integer() && index.get<std::int64_t>() >= 1;
     if (!inRange)
-        return fail(error, u"block \"index\" must be an integer from 1 to 2^63 - 1"_s);
+        return Error{u"block \"index\" must be an integer from 1 to 2^63 - 1"_s};
     if (!Block::proofFrom(json["proof"]))
-        return fail(error, u"block \"proof\" must be an integer in [0, 2^63)"_s);
+        return Error{u"block \"proof\" must be an integer in [0, 2^63)"_s};
     const Json &previous = json["previous_hash"];
     if (!previous.is_string() && !isInteger(previous))
-        return fail(error, u"block \"previous_hash\" must be a string or an integer"_s);
+        return Error{u"block \"previous_hash\" must be a string or an integer"_s};
     if (!json["transactions"].is_array())
-        return fail(error, u"block \"transactions\" must be an array"_s);
+        return Error{u"block \"transactions\" must be an array"_s};
     if (!CanonicalJson::isNumber(json["timestamp"]))
-        return fail(error, u"block \"timestamp\" must be a number"_s);
-    return true;
+        return Error{u"block \"timestamp\" must be a number"_s};
+    return {};
 }
 }
 
@@ -65,21 +58,21 @@ std::optional<std::uint64_t> Block::proofFrom(const Json &json)
     return std::nullopt;
 }
 
-std::optional<Block> Block::fromJson(Json json, QString *error)
+Result<Block> Block::fromJson(Json json)
 {
-    if (!checkShape(json, error))
-        return std::nullopt;
+    if (const Result<void> shape = checkShape(json); !shape)
+        return shape.error();
     Block block;
     block.value = std::move(json);
     return block;
 }
 
-std::optional<Block> Block::fromWire(const QByteArray &wire, QString *error)
+Result<Block> Block::fromWire(const QByteArray &wire)
 {
-    std::optional<Json> json = CanonicalJson::parse(wire, error);
+    Result<Json> json = CanonicalJson::parse(wire);
     if (!json)
-        return std::nullopt;
-    return fromJson(std::move(*json), error);
+        return json.error();
+    return fromJson(std::move(*json));
 }
 
 QByteArray Block::blockString() const

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include "core/canonicaljson.h"
+#include "core/result.h"
 
 // A block as the classic chain sends it: a JSON object with index, timestamp,
 // transactions, proof and previous_hash, plus any keys a server added (all kept,
@@ -19,8 +20,8 @@ struct Block
     // Checks the shape (object, integer index in [1, 2^63), integer proof in [0, 2^63),
     // previous_hash string or integer, transactions array, numeric timestamp). Other
     // values, timestamp and previous_hash included, may be integers of any size.
-    static std::optional<Block> fromJson(CanonicalJson::Json json, QString *error = nullptr);
-    static std::optional<Block> fromWire(const QByteArray &wire, QString *error = nullptr);
+    static Result<Block> fromJson(CanonicalJson::Json json);
+    static Result<Block> fromWire(const QByteArray &wire);
 
     // A JSON value as a proof: an integer in [0, 2^63); nothing for a float, a negative
     // or a larger number, or any other kind.

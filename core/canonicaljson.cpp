@@ -490,13 +490,13 @@ void appendInteger(std::string &out, Integer value)
 
 namespace CanonicalJson
 {
-std::optional<Json> parse(const QByteArray &text, QString *error)
+Result<Json> parse(const QByteArray &text)
 {
     Parser parser(text.cbegin(), text.cend());
     std::optional<Json> json = parser.document();
-    if (!json && error)
-        *error = parser.error();
-    return json;
+    if (!json)
+        return Error{parser.error()};
+    return std::move(*json);
 }
 
 bool isBigInteger(const Json &value)

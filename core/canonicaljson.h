@@ -9,6 +9,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include "core/result.h"
+
 // Python-exact JSON: parse every value Python's json.loads accepts (except NaN and
 // infinities) keeping a number's kind and exact digits, and write
 // json.dumps(value, sort_keys=True) byte for byte. Qt's JSON loses a number's kind,
@@ -34,7 +36,7 @@ constexpr std::uint64_t BigIntegerSubtype = 0x6269'6769'6e74;   // "bigint"
 // Parses one JSON text. Rejects ill-formed JSON and UTF-8, NaN and infinities (also
 // as a float literal out of a double's range), integers of more than MaxIntegerDigits
 // digits, nesting deeper than MaxDepth, and trailing bytes.
-std::optional<Json> parse(const QByteArray &text, QString *error = nullptr);
+Result<Json> parse(const QByteArray &text);
 
 bool isBigInteger(const Json &value);   // an integer outside 64 bits
 bool isNumber(const Json &value);       // any JSON number: integer of any size or float

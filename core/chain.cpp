@@ -6,31 +6,19 @@
 using namespace Qt::StringLiterals;
 using Json = CanonicalJson::Json;
 
-namespace
-{
-bool fail(QString *error, const QString &message)
-{
-    if (error)
-        *error = message;
-    return false;
-}
-}
-
 Chain::Chain(int difficulty, double genesisTimestamp)
     : m_difficulty{difficulty}
 {
     append(genesis(genesisTimestamp));
 }
 
-std::optional<Chain> Chain::fromBlocks(std::vector<Block> blocks, std::vector<int> difficulties,
-                                       int difficulty, QString *error)
+Result<Chain> Chain::fromBlocks(std::vector<Block> blocks, std::vector<int> difficulties,
+                                int difficulty)
 {
-    if (blocks.empty()) {
-        fail(error, u"the chain has no blocks"_s);
-        return std::nullopt;
-    }
-    if (!verify(blocks, difficulties, error))
-        return std::nullopt;
+    if (blocks.empty())
+        return Error{u"the chain has no blocks"_s};
+    if (const Result<void> verified = verify(blocks, difficulties); !verified)
+        return verified.error();
     Chain chain(difficulty);
     chain.m_blocks = std::move(blocks);
     chain.m_difficulties = std::move(difficulties);
@@ -67,38 +55,37 @@ Json Chain::transaction(const QString &sender, const QString &recipient, const J
                 {"amount", amount}};
 }
 
-bool Chain::verifyLink(const Block &previous, const Block &next, int difficulty, QString *error)
+Result<void> Chain::verifyLink(const Block &previous, const Block &next, int difficulty)
 {
     if (previous.index() == std::numeric_limits<std::int64_t>::max())
-        return fail(error, u"block %1 has the largest possible index: no block can follow it"_s
-                               .arg(previous.index()));
+        return Error{u"block %1 has the largest possible index: no block can follow it"_s
+                     .arg(previous.index())};
     if (next.index() != previous.index() + 1)
-        return fail(error, u"block %1 follows block %2"_s.arg(next.index()).arg(previous.index()));
+        return Error{u"block %1 follows block %2"_s.arg(next.index()).arg(previous.index())};
     const QByteArray previousString = previous.blockString();   // written once, used twice
     const QString expected = QString::fromLatin1(Sha256::hexDigest(previousString));
     if (!next.value.at("previous_hash").is_string() || next.previousHash() != expected)
-        return fail(error, u"block %1 has previous_hash %2, expected %3"_s
-                               .arg(next.index()).arg(next.previousHash(), expected));
+        return Error{u"block %1 has previous_hash %2, expected %3"_s
+                     .arg(next.index()).arg(next.previousHash(), expected)};
     if (!Pow::validProof(previousString, next.proof(), difficulty))
-        return fail(error, u"block %1 has proof %2, which is not valid at difficulty %3"_s
-                               .arg(next.index()).arg(next.proof()).arg(difficulty));
-    return true;
+        return Error{u"block %1 has proof %2, which is not valid at difficulty %3"_s
+                     .arg(next.index()).arg(next.proof()).arg(difficulty)};
+    return {};
 }
 
-bool Chain::verify(const std::vector<Block> &blocks, const std::vector<int> &difficulties,
-                   QString *error)
+Result<void> Chain::verify(const std::vector<Block> &blocks, const std::vector<int> &difficulties)
 {
     if (blocks.empty())
-        return fail(error, u"the chain has no blocks"_s);
+        return Error{u"the chain has no blocks"_s};
     if (difficulties.size() != blocks.size())
-        return fail(error, u"%1 blocks but %2 difficulties"_s.arg(blocks.size()).arg(difficulties.size()));
+        return Error{u"%1 blocks but %2 difficulties"_s.arg(blocks.size()).arg(difficulties.size())};
     if (blocks.front().index() != 1)
-        return fail(error, u"the first block has index %1, expected 1"_s.arg(blocks.front().index()));
+        return Error{u"the first block has index %1, expected 1"_s.arg(blocks.front().index())};
     for (std::size_t i = 1; i < blocks.size(); ++i) {
-        if (!verifyLink(blocks[i - 1], blocks[i], difficulties[i], error))
-            return false;
+        if (const Result<void> link = verifyLink(blocks[i - 1], blocks[i], difficulties[i]); !link)
+            return link;
     }
-    return true;
+    return {};
 }
 
 std::int64_t Chain::addTransaction(Json transaction)

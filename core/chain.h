@@ -12,6 +12,7 @@
 
 #include "core/block.h"
 #include "core/pow.h"
+#include "core/result.h"
 
 // The chain model of the classic server, without I/O: the blocks, the pending
 // transactions, forging the next block for a proof, and verifying links and proofs.
@@ -22,8 +23,8 @@ public:
 
     // Adopts stored blocks after verifying them; difficulties[i] is the difficulty
     // block i's proof was checked at (genesis's entry is ignored).
-    static std::optional<Chain> fromBlocks(std::vector<Block> blocks, std::vector<int> difficulties,
-                                           int difficulty, QString *error = nullptr);
+    static Result<Chain> fromBlocks(std::vector<Block> blocks, std::vector<int> difficulties,
+                                    int difficulty);
 
     static Block genesis(double timestamp);
     static double now();   // seconds since the epoch as a float, like Python's time()
@@ -32,10 +33,9 @@ public:
 
     // Whether next correctly follows previous: index, previous_hash and proof. A block
     // with the largest index (2^63 - 1) has no next block.
-    static bool verifyLink(const Block &previous, const Block &next, int difficulty,
-                           QString *error = nullptr);
-    static bool verify(const std::vector<Block> &blocks, const std::vector<int> &difficulties,
-                       QString *error = nullptr);
+    static Result<void> verifyLink(const Block &previous, const Block &next, int difficulty);
+    static Result<void> verify(const std::vector<Block> &blocks,
+                               const std::vector<int> &difficulties);
 
     int difficulty() const { return m_difficulty; }
     void setDifficulty(int difficulty) { m_difficulty = difficulty; }

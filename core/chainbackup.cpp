@@ -81,29 +81,29 @@ bool syncFolder(const QString &folder)
 
 namespace ChainBackup
 {
-bool write(const QString &path, const QString &target, qint64 *blocks, QString *error)
+Result<void> write(const QString &path, const QString &target, qint64 *blocks)
 {
     const QString what = u"Cannot back up \"%1\" to \"%2\": "_s.arg(path, target);
     if (!QFileInfo(path).isFile())
-        return fail(error, what + u"there is no database file there"_s);
+        return Error{what + u"there is no database file there"_s};
     const QString partial = target + u".partial"_s;
     QFile::remove(partial);
     QString reason;
     {
         const Database source = open(path, SQLITE_OPEN_READWRITE, &reason);
         if (!source)
-            return fail(error, what + reason);
+            return Error{what + reason};
         if (single(source.get(), "SELECT value FROM meta WHERE key = 'format'", &reason)
             != u"blockforge-chain-1"_s) {
-            return fail(error, what + u"it is not a blockforge chain database"_s
-                                   + (reason.isEmpty() ? QString() : u" ("_s + reason + u')'));
+            return Error{what + u"it is not a blockforge chain database"_s
+                         + (reason.isEmpty() ? QString() : u" ("_s + reason + u')')};
         }
         const Database copy = open(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &reason);
         if (!copy)
-            return fail(error, what + reason);
+            return Error{what + reason};
         sqlite3_backup *backup = sqlite3_backup_init(copy.get(), "main", source.get(), "main");
         if (!backup)
-            return fail(error, what + sqliteError(copy.get()));
+            return Error{what + sqliteError(copy.get())};
         // All pages in one step: one read transaction, so one consistent snapshot.
         int rc = SQLITE_OK;
         for (int step = 0; step < MaxBusySteps; ++step) {
@@ -115,23 +115,23 @@ bool write(const QString &path, const QString &target, qint64 *blocks, QString *
         sqlite3_backup_finish(backup);
         if (rc != SQLITE_DONE) {
             QFile::remove(partial);
-            return fail(error, what + QString::fromUtf8(sqlite3_errstr(rc)));
+            return Error{what + QString::fromUtf8(sqlite3_errstr(rc))};
         }
         const QString check = single(copy.get(), "PRAGMA integrity_check", &reason);
         const QString count = single(copy.get(), "SELECT COUNT(*) FROM blocks", &reason);
         if (check != u"ok"_s || count.isEmpty()) {
             QFile::remove(partial);
-            return fail(error, what + u"the copy fails its check: "_s
-                                   + (check.isEmpty() ? reason : check));
+            return Error{what + u"the copy fails its check: "_s
+                         + (check.isEmpty() ? reason : check)};
         }
         *blocks = count.toLongLong();
     }   // both closed: the copy is committed and synced (synchronous=FULL by default)
     const QByteArray from = QFile::encodeName(partial);
     if (std::rename(from.constData(), QFile::encodeName(target).constData()) != 0) {
         QFile::remove(partial);
-        return fail(error, what + u"cannot rename the copy into place"_s);
+        return Error{what + u"cannot rename the copy into place"_s};
     }
     syncFolder(QFileInfo(target).absolutePath());
-    return true;
+    return {};
 }
 }

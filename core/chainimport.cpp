@@ -7,60 +7,50 @@
 
 using namespace Qt::StringLiterals;
 
-namespace
-{
-bool fail(QString *error, const QString &message)
-{
-    if (error)
-        *error = message;
-    return false;
-}
-}
-
 namespace ChainImport
 {
-bool run(const QString &source, const QString &target, Counts *counts, QString *error)
+Result<void> run(const QString &source, const QString &target, Counts *counts)
 {
     if (!ChainStore::isDatabaseUrl(source) && !QFileInfo(source).isFile())
-        return fail(error, u"Cannot import \"%1\": no such file"_s.arg(source));
+        return Error{u"Cannot import \"%1\": no such file"_s.arg(source)};
     const std::unique_ptr<ChainStore> from = ChainStore::create(source);
     const std::unique_ptr<ChainStore> to = ChainStore::create(target);
     if (from->displayName() == to->displayName())
-        return fail(error, u"Cannot import \"%1\" into itself"_s.arg(from->displayName()));
+        return Error{u"Cannot import \"%1\" into itself"_s.arg(from->displayName())};
     QString reason;
     if (!from->open(&reason))
-        return fail(error, reason);
+        return Error{reason};
     // The difficulty only matters for a new chain, and a source without blocks is refused.
     std::optional<Chain> chain = from->load(Pow::DefaultDifficulty, &reason);
     from->close();
     if (!chain)
-        return fail(error, reason);
+        return Error{reason};
     if (!to->open(&reason))
-        return fail(error, reason);
+        return Error{reason};
     const QString what = u"Cannot import into \"%1\": "_s.arg(to->displayName());
     if (!to->importChain(*chain, &reason))
-        return fail(error, what + reason);
+        return Error{what + reason};
     // Read it back the way a server will: verified, then compared block by block.
     to->close();
     if (!to->open(&reason))
-        return fail(error, what + reason);
+        return Error{what + reason};
     const std::optional<Chain> copy = to->load(Pow::DefaultDifficulty, &reason);
     if (!copy)
-        return fail(error, what + u"the copy does not verify: "_s + reason);
+        return Error{what + u"the copy does not verify: "_s + reason};
     if (copy->length() != chain->length())
-        return fail(error, what + u"the copy holds %1 blocks, not %2"_s.arg(copy->length())
-                                      .arg(chain->length()));
+        return Error{what + u"the copy holds %1 blocks, not %2"_s.arg(copy->length())
+                                .arg(chain->length())};
     for (qsizetype i = 0; i < chain->length(); ++i) {
         const auto at = static_cast<std::size_t>(i);
         if (copy->blocks()[at].blockString() != chain->blocks()[at].blockString()
             || copy->difficulties()[at] != chain->difficulties()[at])
-            return fail(error, what + u"block %1 differs in the copy"_s.arg(i + 1));
+            return Error{what + u"block %1 differs in the copy"_s.arg(i + 1)};
     }
     if (CanonicalJson::dump(copy->pendingTransactions())
         != CanonicalJson::dump(chain->pendingTransactions()))
-        return fail(error, what + u"the pending transactions differ in the copy"_s);
+        return Error{what + u"the pending transactions differ in the copy"_s};
     counts->blocks = chain->length();
     counts->pending = static_cast<qint64>(chain->pendingTransactions().size());
-    return true;
+    return {};
 }
 }

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include "core/result.h"
+
 // Moves a chain between stores (a SQLite file, a postgresql:// URL, either way): reads and
 // verifies the source, copies its blocks and pending transactions into the target in one
 // transaction (the target must hold no block yet), then reads the target back, verifies
@@ -14,5 +16,5 @@ struct Counts
     qint64 pending = 0;
 };
 
-bool run(const QString &source, const QString &target, Counts *counts, QString *error);
+Result<void> run(const QString &source, const QString &target, Counts *counts);
 }

@@ -27,10 +27,9 @@ Result<Page> parse(int status, const QByteArray &body, std::int64_t start)
 {
     if (status != 200)
         return Error{u"HTTP %1: %2"_s.arg(status).arg(MinerProtocol::snippet(body))};
-    QString error;
-    const std::optional<Json> json = CanonicalJson::parse(body, &error);
+    const Result<Json> json = CanonicalJson::parse(body);
     if (!json)
-        return Error{u"the answer is not JSON (%1): %2"_s.arg(error,
+        return Error{u"the answer is not JSON (%1): %2"_s.arg(json.errorMessage(),
                                                             MinerProtocol::snippet(body))};
     if (!json->is_object() || !json->contains("chain") || !(*json)["chain"].is_array())
         return Error{u"the answer has no \"chain\" list: %1"_s.arg(MinerProtocol::snippet(body))};
@@ -48,9 +47,9 @@ Result<Page> parse(int status, const QByteArray &body, std::int64_t start)
     std::int64_t expected = page.paged ? start : 1;
     page.blocks.reserve(chain.size());
     for (const Json &value : chain) {
-        std::optional<Block> block = Block::fromJson(value, &error);
+        Result<Block> block = Block::fromJson(value);
         if (!block)
-            return Error{u"block %1 is not a block: %2"_s.arg(expected).arg(error)};
+            return Error{u"block %1 is not a block: %2"_s.arg(expected).arg(block.errorMessage())};
         if (block->index() != expected)
             return Error{u"block %1 is missing (block %2 came in its place)"_s.arg(expected)
                              .arg(block->index())};

@@ -48,19 +48,14 @@ QString decodedPath(const QByteArray &path)
                               : QString::fromLatin1(path);
 }
 
-// The body as a JSON object, or a 400 answer naming what is wrong with it.
-std::optional<Json> parseObject(const QByteArray &bytes, QString *problem)
+// The body as a JSON object, or what is wrong with it (the message of a 400 answer).
+Result<Json> parseObject(const QByteArray &bytes)
 {
-    QString error;
-    std::optional<Json> body = CanonicalJson::parse(bytes, &error);
-    if (!body) {
-        *problem = u"Malformed JSON body: "_s + error;
-        return std::nullopt;
-    }
-    if (!body->is_object()) {
-        *problem = u"The body must be a JSON object"_s;
-        return std::nullopt;
-    }
+    Result<Json> body = CanonicalJson::parse(bytes);
+    if (!body)
+        return Error{u"Malformed JSON body: "_s + body.errorMessage()};
+    if (!body->is_object())
+        return Error{u"The body must be a JSON object"_s};
     return body;
 }
 
@@ -93,9 +88,10 @@ ChainServer::ChainServer(const Config &config, QObject *parent)
     connect(m_store, &ChainStore::tipChanged, this, [this](qint64 height) {
         if (height <= m_chain.lastBlock().index())
             return;
-        QString error;
-        if (!catchUp(&error))
-            qCWarning(lcServer).noquote() << "Cannot follow block" << height << ":" << error;
+        if (const Result<void> caughtUp = catchUp(); !caughtUp) {
+            qCWarning(lcServer).noquote() << "Cannot follow block" << height << ":"
+                                          << caughtUp.errorMessage();
+        }
     });
     m_clock.start();
     m_waitTimer->setSingleShot(true);
@@ -109,7 +105,7 @@ ChainServer::~ChainServer()
     close();
 }
 
-bool ChainServer::open(QString *error)
+Result<void> ChainServer::open()
 {
     if (m_config.difficulty < 1 || m_config.difficulty > Pow::MaxDifficulty) {
         m_errorString = u"Difficulty %1 is outside 1..%2"_s.arg(m_config.difficulty)
@@ -126,13 +122,11 @@ bool ChainServer::open(QString *error)
             m_chain.setDifficulty(m_config.difficulty);
             m_chain.setPendingBudget(m_config.maxBlockBytes - BlockReserve);
             refreshAnswers(true);
-            return true;
+            return {};
         }
         m_store->close();
     }
-    if (error)
-        *error = m_errorString;
-    return false;
+    return Error{m_errorString};
 }
 
 quint16 ChainServer::listen(const QHostAddress &address, quint16 port)
@@ -267,34 +261,36 @@ void ChainServer::refreshAnswers(bool rebuildChain)
     }
 }
 
-bool ChainServer::catchUp(QString *error)
+Result<void> ChainServer::catchUp()
 {
     std::vector<Block> blocks;
     std::vector<int> difficulties;
     Json pending;
+    QString error;
     if (!m_store->readSince(m_chain.lastBlock().index(), &blocks, &difficulties, &pending,
-                            error))
-        return false;
+                            &error))
+        return Error{error};
     // Never trust a block because it is in the database: each must follow the one before.
     std::size_t adopted = 0;
     for (; adopted < blocks.size(); ++adopted) {
-        QString reason;
-        if (!Chain::verifyLink(m_chain.lastBlock(), blocks[adopted], difficulties[adopted],
-                               &reason)) {
-            if (error)
-                *error = u"block %1 fails verification: %2"_s.arg(blocks[adopted].index())
-                             .arg(reason);
+        const Result<void> link = Chain::verifyLink(m_chain.lastBlock(), blocks[adopted],
+                                                    difficulties[adopted]);
+        if (!link) {
+            error = u"block %1 fails verification: %2"_s.arg(blocks[adopted].index())
+                        .arg(link.errorMessage());
             break;
         }
         m_chain.append(std::move(blocks[adopted]), difficulties[adopted]);
     }
     m_chain.setPendingTransactions(std::move(pending));
-    if (adopted == 0)
-        return adopted == blocks.size();
-    refreshAnswers(false);
-    qCDebug(lcServer) << "Followed the chain to block" << m_chain.lastBlock().index();
-    emit tipChanged(m_chain.lastBlock());
-    return adopted == blocks.size();
+    if (adopted > 0) {
+        refreshAnswers(false);
+        qCDebug(lcServer) << "Followed the chain to block" << m_chain.lastBlock().index();
+        emit tipChanged(m_chain.lastBlock());
+    }
+    if (adopted < blocks.size())
+        return Error{error};
+    return {};
 }
 
 QByteArray ChainServer::lastBlockAnswer(const QByteArray &blockString) const
@@ -491,10 +487,9 @@ HttpAnswer ChainServer::submitProof(const QByteArray &bytes)
 
 HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
 {
-    QString problem;
-    const std::optional<Json> body = parseObject(bytes, &problem);
+    const Result<Json> body = parseObject(bytes);
     if (!body)
-        return message(problem, Status::BadRequest);
+        return message(body.errorMessage(), Status::BadRequest);
 
     const auto proofField = body->find("proof");
     if (proofField == body->end())
@@ -590,9 +585,8 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
         break;
     case ChainStore::Outcome::Stale: {
         // Another server won this block: follow it, and answer as for any late proof.
-        QString reason;
-        if (!catchUp(&reason))
-            qCWarning(lcServer).noquote() << "Cannot follow the chain:" << reason;
+        if (const Result<void> caughtUp = catchUp(); !caughtUp)
+            qCWarning(lcServer).noquote() << "Cannot follow the chain:" << caughtUp.errorMessage();
         m_metrics.countProof(ServerMetrics::Proof::Stale);
         return staleAnswer(previous.index() + 1);
     }
@@ -625,10 +619,9 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
 
 HttpAnswer ChainServer::newTransaction(const QByteArray &bytes)
 {
-    QString problem;
-    const std::optional<Json> body = parseObject(bytes, &problem);
+    const Result<Json> body = parseObject(bytes);
     if (!body)
-        return message(problem, Status::BadRequest);
+        return message(body.errorMessage(), Status::BadRequest);
     for (const char *key : {"sender", "recipient", "amount"}) {
         if (!body->contains(key))
             return message(u"Missing field \"%1\""_s.arg(QLatin1StringView(key)),

@@ -16,6 +16,7 @@
 #include "core/chainstore.h"
 #include "core/httpanswer.h"
 #include "core/pow.h"
+#include "core/result.h"
 #include "core/servermetrics.h"
 
 class QTimer;
@@ -86,7 +87,7 @@ public:
     explicit ChainServer(const Config &config, QObject *parent = nullptr);
     ~ChainServer() override;
 
-    bool open(QString *error);   // open/create the database, load and verify the chain
+    Result<void> open();   // open/create the database, load and verify the chain
     // Starts listening; returns the real port, or 0 on failure (see errorString()).
     quint16 listen(const QHostAddress &address, quint16 port);
     quint16 port() const { return m_port; }
@@ -124,7 +125,7 @@ private:
     HttpAnswer route(const QString &path, const HttpRequest &request);
     void refreshAnswers(bool rebuildChain);
     // Adopts the blocks after ours from the store (forged by other servers).
-    bool catchUp(QString *error);
+    Result<void> catchUp();
     HttpAnswer lastBlock() const;
     HttpAnswer metricsAnswer() const;
     HttpAnswer judgeProof(const QByteArray &body);

@@ -24,27 +24,25 @@ std::optional<std::int64_t> integerOf(const Json &json)
     return std::nullopt;
 }
 
-// Why a 2xx GET /last_block body is no work, or nothing when it is.
-QString workProblem(const std::optional<Json> &json, const QString &jsonError,
-                    std::optional<MinerProtocol::Tip> *tip)
+// The work in a 2xx GET /last_block body, or why it is none.
+Result<MinerProtocol::Tip> tipFrom(const Result<Json> &json)
 {
     if (!json)
-        return u"answer is not JSON (%1)"_s.arg(jsonError);
+        return Error{u"answer is not JSON (%1)"_s.arg(json.errorMessage())};
     if (!json->is_object() || !json->contains("last_block"))
-        return u"answer has no \"last_block\""_s;
-    QString blockError;
-    std::optional<Block> block = Block::fromJson((*json)["last_block"], &blockError);
+        return Error{u"answer has no \"last_block\""_s};
+    Result<Block> block = Block::fromJson((*json)["last_block"]);
     if (!block)
-        return u"\"last_block\" is not a valid block (%1)"_s.arg(blockError);
+        return Error{u"\"last_block\" is not a valid block (%1)"_s.arg(block.errorMessage())};
     int difficulty = Pow::DefaultDifficulty;
     if (json->contains("difficulty")) {
         const std::optional<std::int64_t> d = integerOf((*json)["difficulty"]);
         if (!d || *d < 0 || *d > Pow::MaxDifficulty)
-            return u"\"difficulty\" is not an integer from 0 to %1"_s.arg(Pow::MaxDifficulty);
+            return Error{u"\"difficulty\" is not an integer from 0 to %1"_s
+                         .arg(Pow::MaxDifficulty)};
         difficulty = static_cast<int>(*d);
     }
-    *tip = MinerProtocol::Tip{std::move(*block), difficulty};
-    return {};
+    return MinerProtocol::Tip{std::move(*block), difficulty};
 }
 }
 
@@ -93,20 +91,18 @@ Result<Tip> parseWork(int status, const QByteArray &body)
 {
     if (status < 200 || status > 299)
         return Error{u"HTTP %1: %2"_s.arg(status).arg(snippet(body))};
-    QString jsonError;
-    const std::optional<Json> json = CanonicalJson::parse(body, &jsonError);
-    std::optional<Tip> tip;
-    const QString problem = workProblem(json, jsonError, &tip);
+    const Result<Json> json = CanonicalJson::parse(body);
+    Result<Tip> tip = tipFrom(json);
     if (!tip)
-        return Error{u"HTTP %1, %2: %3"_s.arg(status).arg(problem, snippet(body))};
-    return std::move(*tip);
+        return Error{u"HTTP %1, %2: %3"_s.arg(status).arg(tip.errorMessage(), snippet(body))};
+    return tip;
 }
 
 MineAnswer parseMine(int status, const QByteArray &body)
 {
     MineAnswer mine;
     mine.status = status;
-    const std::optional<Json> json = CanonicalJson::parse(body);
+    const Result<Json> json = CanonicalJson::parse(body);
     const bool hasMessage = json && json->is_object() && json->contains("message")
         && (*json)["message"].is_string();
     if (!hasMessage) {

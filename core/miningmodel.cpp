@@ -171,9 +171,8 @@ Result<void> MiningModel::startLocalServer(const LocalServerSetup &setup)
     config.difficulty = setup.difficulty;
     QDir().mkpath(QFileInfo(config.databasePath).absolutePath());
     auto server = std::make_unique<ChainServer>(config);
-    QString error;
-    if (!server->open(&error))
-        return Error{u"Cannot start the local chain server: %1"_s.arg(error)};
+    if (const Result<void> opened = server->open(); !opened)
+        return Error{u"Cannot start the local chain server: %1"_s.arg(opened.errorMessage())};
     if (server->listen(QHostAddress::LocalHost, static_cast<quint16>(setup.port)) == 0) {
         const QString taken = server->errorString();
         if (setup.port == 0 || !setup.anyPortIfTaken

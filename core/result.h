@@ -33,6 +33,8 @@ public:
     const T &value() const { return *m_value; }
     const T &operator*() const { return *m_value; }
     const T *operator->() const { return &*m_value; }
+    T &operator*() { return *m_value; }   // to move the value out: std::move(*result)
+    T *operator->() { return &*m_value; }
     T valueOr(T fallback) const { return m_value ? *m_value : std::move(fallback); }
     // The failure as an Error, to pass it on; its message is empty when ok().
     Error error() const { return Error{m_error}; }

@@ -90,10 +90,9 @@ bool commit(QSqlDatabase &db, QString *error)
 // Parses a stored block and checks it is the block at height in canonical form.
 std::optional<Block> storedBlock(qint64 height, const QByteArray &stored, QString *error)
 {
-    QString reason;
-    std::optional<Block> block = Block::fromWire(stored, &reason);
+    Result<Block> block = Block::fromWire(stored);
     if (!block) {
-        fail(error, u"block %1: %2"_s.arg(height).arg(reason));
+        fail(error, u"block %1: %2"_s.arg(height).arg(block.errorMessage()));
         return std::nullopt;
     }
     if (block->index() != height) {
@@ -104,7 +103,7 @@ std::optional<Block> storedBlock(qint64 height, const QByteArray &stored, QStrin
         fail(error, u"block %1 is not in canonical form"_s.arg(height));
         return std::nullopt;
     }
-    return block;
+    return std::move(*block);
 }
 
 // Every pending transaction, oldest first, with its id.
@@ -116,9 +115,7 @@ bool readPending(QSqlDatabase &db, Json *pending, std::vector<qint64> *ids, QStr
         return fail(error, reasonOf(query));
     *pending = Json::array();
     while (query.next()) {
-        QString reason;
-        std::optional<Json> transaction = CanonicalJson::parse(
-            query.value(1).toString().toUtf8(), &reason);
+        Result<Json> transaction = CanonicalJson::parse(query.value(1).toString().toUtf8());
         if (!transaction || !transaction->is_object()) {
             return fail(error, u"pending transaction %1 is not a JSON object"_s
                                    .arg(query.value(0).toLongLong()));
@@ -243,13 +240,13 @@ std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficult
         fail(error, what + u"is corrupt: the last block does not match its recorded hash"_s);
         return std::nullopt;
     }
-    QString reason;
-    std::optional<Chain> chain = Chain::fromBlocks(std::move(blocks), std::move(difficulties),
-                                                   difficulty, &reason);
+    Result<Chain> chain = Chain::fromBlocks(std::move(blocks), std::move(difficulties),
+                                            difficulty);
     if (!chain) {
-        fail(error, what + u"fails verification: "_s + reason);
+        fail(error, what + u"fails verification: "_s + chain.errorMessage());
         return std::nullopt;
     }
+    QString reason;
 
     Json pending;
     if (!readPending(db, &pending, nullptr, &reason)) {
@@ -258,7 +255,7 @@ std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficult
         return std::nullopt;
     }
     chain->setPendingTransactions(std::move(pending));
-    return chain;
+    return std::move(*chain);
 }
 
 std::optional<Chain> load(QSqlDatabase &db, Dialect dialect, const QString &what, int difficulty,

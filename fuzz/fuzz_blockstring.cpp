@@ -12,15 +12,14 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
     const QByteArray input(reinterpret_cast<const char *>(data), static_cast<qsizetype>(size));
-    QString error;
-    const auto json = CanonicalJson::parse(input, &error);
+    const auto json = CanonicalJson::parse(input);
     if (!json) {
-        if (error.isEmpty())
+        if (json.errorMessage().isEmpty())
             std::abort();   // every rejection names its reason
         return 0;
     }
     const QByteArray canonical = CanonicalJson::dump(*json);
-    const auto again = CanonicalJson::parse(canonical, &error);
+    const auto again = CanonicalJson::parse(canonical);
     if (!again || CanonicalJson::dump(*again) != canonical)
         std::abort();
     if (const auto block = Block::fromJson(*json)) {

@@ -32,9 +32,8 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
     app = new QCoreApplication(*argc, *argv);
     dir = new QTemporaryDir;
     server = new ChainServer({dir->filePath(QStringLiteral("chain.db")), Difficulty, 1});
-    QString error;
-    if (!server->open(&error))
-        qFatal("cannot open the chain database: %s", qPrintable(error));
+    if (const Result<void> opened = server->open(); !opened)
+        qFatal("cannot open the chain database: %s", qPrintable(opened.errorMessage()));
     return 0;
 }
 
@@ -60,14 +59,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const int status = response.status;
     check(status == 200 || status == 201 || status == 400 || status == 409 || status == 413
           || status == 503);
-    QString error;
-    const auto json = CanonicalJson::parse(response.body, &error);
+    const auto json = CanonicalJson::parse(response.body);
     check(json && json->is_object() && json->contains("message") && (*json)["message"].is_string());
     const qsizetype lengthAfter = server->chain().length();
     if (status == 200) {
         check(lengthAfter == lengthBefore + 1);
         const auto &blocks = server->chain().blocks();
-        check(Chain::verifyLink(blocks[blocks.size() - 2], blocks.back(), Difficulty));
+        check(Chain::verifyLink(blocks[blocks.size() - 2], blocks.back(), Difficulty).ok());
     } else {
         check(lengthAfter == lengthBefore);
     }

@@ -114,10 +114,10 @@ quint16 TestPythonValues::startServer(QProcess &process)
 bool TestPythonValues::mineNextBlock(int difficulty, Reply *answer)
 {
     const Reply last = request("GET", u"/last_block"_s);
-    const std::optional<Json> json = CanonicalJson::parse(last.body);
+    const Result<Json> json = CanonicalJson::parse(last.body);
     if (last.status != 200 || !json || !json->is_object() || !json->contains("last_block"))
         return false;
-    const std::optional<Block> block = Block::fromJson((*json)["last_block"]);
+    const Result<Block> block = Block::fromJson((*json)["last_block"]);
     if (!block)
         return false;
     const std::optional<std::uint64_t> proof = Pow::search(block->blockString(), difficulty, 0, 1 << 24);
@@ -172,12 +172,12 @@ void TestPythonValues::minerMinesOnClassicServerHoldingThem()
     // Python computed for it, which our block string reproduces.
     const Reply chain = request("GET", u"/chain"_s);
     QCOMPARE(chain.status, 200);
-    const std::optional<Json> json = CanonicalJson::parse(chain.body);
+    const Result<Json> json = CanonicalJson::parse(chain.body);
     QVERIFY(json && json->is_object() && (*json)["chain"].is_array());
     const Json &blocks = (*json)["chain"];
     QVERIFY(blocks.size() >= 3);
-    const std::optional<Block> seeded = Block::fromJson(blocks[1]);
-    const std::optional<Block> ours = Block::fromJson(blocks[2]);
+    const Result<Block> seeded = Block::fromJson(blocks[1]);
+    const Result<Block> ours = Block::fromJson(blocks[2]);
     QVERIFY(seeded && ours);
     const QByteArray seededString = seeded->blockString();
     QVERIFY2(seededString.contains(QByteArray("\"amount\": " + BigAmount)), seededString.constData());

@@ -159,8 +159,8 @@ void TestRunMiner::minesPrintsAndSummarizesOnSigint()
     config.databasePath = m_dir->filePath(u"chain.db"_s);
     config.difficulty = 5;
     ChainServer server(config);
-    QString error;
-    QVERIFY2(server.open(&error), qPrintable(error));
+    const Result<void> opened = server.open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     const quint16 port = server.listen(QHostAddress::LocalHost, 0);
     QVERIFY(port != 0);
 
@@ -252,8 +252,8 @@ void TestRunMiner::noPushPolls()
     config.databasePath = m_dir->filePath(u"chain.db"_s);
     config.difficulty = 9;   // no block during the test
     ChainServer server(config);
-    QString error;
-    QVERIFY2(server.open(&error), qPrintable(error));
+    const Result<void> opened = server.open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     const quint16 port = server.listen(QHostAddress::LocalHost, 0);
     QVERIFY(port != 0);
     idFile("cy\n");
@@ -278,8 +278,8 @@ void TestRunMiner::jsonPrintsOneObjectPerEvent()
     config.databasePath = m_dir->filePath(u"chain.db"_s);
     config.difficulty = 4;
     ChainServer server(config);
-    QString error;
-    QVERIFY2(server.open(&error), qPrintable(error));
+    const Result<void> opened = server.open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     const quint16 port = server.listen(QHostAddress::LocalHost, 0);
     QVERIFY(port != 0);
 

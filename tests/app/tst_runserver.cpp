@@ -215,9 +215,9 @@ void TestRunServer::logEscapesClientText()
                 + HttpTestClient::request("GET"_ba, "/last_block"_ba));
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 3u, 10'000);
     // A block forged for a miner id holding the same characters.
-    const std::optional<Json> last = CanonicalJson::parse(client.answers()[2].body);
+    const Result<Json> last = CanonicalJson::parse(client.answers()[2].body);
     QVERIFY(last);
-    const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
+    const Result<Block> tip = Block::fromJson((*last)["last_block"]);
     QVERIFY(tip);
     const std::optional<std::uint64_t> proof = Pow::search(tip->blockString(), 2, 0, 1'000'000);
     QVERIFY(proof);
@@ -342,9 +342,9 @@ void TestRunServer::backupOfARunningServer()
     HttpTestClient client(port);
     client.send(HttpTestClient::request("GET"_ba, "/last_block"_ba));
     QTRY_COMPARE_WITH_TIMEOUT(client.answers().size(), 1u, 10'000);
-    const std::optional<Json> last = CanonicalJson::parse(client.answers()[0].body);
+    const Result<Json> last = CanonicalJson::parse(client.answers()[0].body);
     QVERIFY(last);
-    const std::optional<Block> tip = Block::fromJson((*last)["last_block"]);
+    const Result<Block> tip = Block::fromJson((*last)["last_block"]);
     QVERIFY(tip);
     const auto proof = Pow::search(tip->blockString(), 2, 0, 1'000'000);
     QVERIFY(proof);

@@ -130,9 +130,9 @@ void TestRunServerPg::serversShareTheChain()
     HttpTestClient clientA(a);
     clientA.send(HttpTestClient::request("GET", "/last_block"));
     QTRY_COMPARE_WITH_TIMEOUT(clientA.answers().size(), 1u, 10'000);
-    const std::optional<Json> last = CanonicalJson::parse(clientA.answers()[0].body);
+    const Result<Json> last = CanonicalJson::parse(clientA.answers()[0].body);
     QVERIFY(last);
-    const std::optional<Block> block = Block::fromJson(last->at("last_block"));
+    const Result<Block> block = Block::fromJson(last->at("last_block"));
     QVERIFY(block);
     const auto proof = Pow::search(block->blockString(), 2, 0, 1'000'000);
     QVERIFY(proof);

@@ -116,10 +116,10 @@ std::optional<HttpTestClient::Answer> TestServerLog::forge(HttpTestClient &clien
     const auto last = exchange(client, HttpTestClient::request("GET"_ba, "/last_block"_ba));
     if (!last || last->status != 200)
         return std::nullopt;
-    const std::optional<CanonicalJson::Json> json = CanonicalJson::parse(last->body);
+    const Result<CanonicalJson::Json> json = CanonicalJson::parse(last->body);
     if (!json || !json->contains("last_block"))
         return std::nullopt;
-    const std::optional<Block> block = Block::fromJson(json->at("last_block"));
+    const Result<Block> block = Block::fromJson(json->at("last_block"));
     if (!block)
         return std::nullopt;
     const std::optional<std::uint64_t> proof =

@@ -29,8 +29,10 @@ public:
         config.databasePath = m_dir.filePath(QStringLiteral("chain.db"));
         config.difficulty = 1;
         m_server = std::make_unique<ChainServer>(config);
-        if (!m_server->open(error))
+        if (const Result<void> opened = m_server->open(); !opened) {
+            *error = opened.errorMessage();
             return false;
+        }
         if (m_server->listen(QHostAddress::LocalHost, 0) == 0) {
             *error = m_server->errorString();
             return false;

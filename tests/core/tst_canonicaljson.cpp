@@ -50,13 +50,12 @@ void TestCanonicalJson::blockString()
     QFETCH(QByteArray, wire);
     QFETCH(QByteArray, blockString);
     QFETCH(QByteArray, blockHash);
-    QString error;
-    const std::optional<Block> block = Block::fromWire(wire, &error);
-    QVERIFY2(block, qPrintable(error));
+    const Result<Block> block = Block::fromWire(wire);
+    QVERIFY2(block, qPrintable(block.errorMessage()));
     QCOMPARE(block->blockString(), blockString);
     QCOMPARE(block->hash(), blockHash);
     // Writing the block back and reading it again changes nothing.
-    const std::optional<Block> again = Block::fromWire(block->toWire());
+    const Result<Block> again = Block::fromWire(block->toWire());
     QVERIFY(again);
     QCOMPARE(again->blockString(), blockString);
 }
@@ -106,12 +105,11 @@ void TestCanonicalJson::scalars()
 {
     QFETCH(QByteArray, literal);
     QFETCH(QByteArray, dumped);
-    QString error;
-    const auto json = CanonicalJson::parse(literal, &error);
-    QVERIFY2(json, qPrintable(error));
+    const auto json = CanonicalJson::parse(literal);
+    QVERIFY2(json, qPrintable(json.errorMessage()));
     QCOMPARE(CanonicalJson::dump(*json), dumped);
-    const auto again = CanonicalJson::parse(dumped, &error);   // a fixed point
-    QVERIFY2(again, qPrintable(error));
+    const auto again = CanonicalJson::parse(dumped);   // a fixed point
+    QVERIFY2(again, qPrintable(again.errorMessage()));
     QCOMPARE(CanonicalJson::dump(*again), dumped);
 }
 
@@ -141,9 +139,8 @@ void TestCanonicalJson::bigIntegersInBlocks()
                             " [{\"amount\": -100000000000000000000, \"recipient\": \"\\ud800\","
                             " \"sender\": \"a\"}], \"proof\": 5,"
                             " \"previous_hash\": 340282366920938463463374607431768211456}"_ba;
-    QString error;
-    const std::optional<Block> block = Block::fromWire(wire, &error);
-    QVERIFY2(block, qPrintable(error));
+    const Result<Block> block = Block::fromWire(wire);
+    QVERIFY2(block, qPrintable(block.errorMessage()));
     QCOMPARE(block->blockString(),
              "{\"index\": 2, \"previous_hash\": 340282366920938463463374607431768211456,"
              " \"proof\": 5, \"timestamp\": 100000000000000000000, \"transactions\":"
@@ -158,15 +155,27 @@ void TestCanonicalJson::bigIntegersInBlocks()
     QVERIFY(!CanonicalJson::isBigInteger(block->value["proof"]));
     QVERIFY(!CanonicalJson::isNumber(block->transactions()[0]["recipient"]));
 
-    QVERIFY(!Block::fromWire("{\"index\": 18446744073709551616, \"timestamp\": 1, \"transactions\": [],"
-                             " \"proof\": 1, \"previous_hash\": 1}"_ba, &error));
-    QVERIFY2(error.contains(u"\"index\""_s), qPrintable(error));
-    QVERIFY(!Block::fromWire("{\"index\": 9223372036854775808, \"timestamp\": 1, \"transactions\": [],"
-                             " \"proof\": 1, \"previous_hash\": 1}"_ba, &error));
-    QVERIFY2(error.contains(u"\"index\""_s), qPrintable(error));
-    QVERIFY(!Block::fromWire("{\"index\": 1, \"timestamp\": 1, \"transactions\": [],"
-                             " \"proof\": 100000000000000000000, \"previous_hash\": 1}"_ba, &error));
-    QVERIFY2(error.contains(u"\"proof\""_s), qPrintable(error));
+    {
+        const Result<Block> wrong = Block::fromWire("{\"index\": 18446744073709551616, \"timestamp\": 1, \"transactions\": [],"
+                             " \"proof\": 1, \"previous_hash\": 1}"_ba);
+        QVERIFY(!wrong);
+        QVERIFY2(wrong.errorMessage().contains(u"\"index\""_s),
+                 qPrintable(wrong.errorMessage()));
+    }
+    {
+        const Result<Block> wrong = Block::fromWire("{\"index\": 9223372036854775808, \"timestamp\": 1, \"transactions\": [],"
+                             " \"proof\": 1, \"previous_hash\": 1}"_ba);
+        QVERIFY(!wrong);
+        QVERIFY2(wrong.errorMessage().contains(u"\"index\""_s),
+                 qPrintable(wrong.errorMessage()));
+    }
+    {
+        const Result<Block> wrong = Block::fromWire("{\"index\": 1, \"timestamp\": 1, \"transactions\": [],"
+                             " \"proof\": 100000000000000000000, \"previous_hash\": 1}"_ba);
+        QVERIFY(!wrong);
+        QVERIFY2(wrong.errorMessage().contains(u"\"proof\""_s),
+                 qPrintable(wrong.errorMessage()));
+    }
     // A timestamp beyond a double's range reads as an infinity, never a crash.
     const auto huge = Block::fromWire("{\"index\": 1, \"timestamp\": -" + QByteArray(400, '9')
                                       + ", \"transactions\": [], \"proof\": 1, \"previous_hash\": 1}");
@@ -220,9 +229,9 @@ void TestCanonicalJson::rejects()
 {
     QFETCH(QByteArray, text);
     QFETCH(QString, expected);
-    QString error;
-    QVERIFY(!CanonicalJson::parse(text, &error));
-    QVERIFY2(error.contains(expected), qPrintable(error));
+    const auto json = CanonicalJson::parse(text);
+    QVERIFY(!json);
+    QVERIFY2(json.errorMessage().contains(expected), qPrintable(json.errorMessage()));
 }
 
 void TestCanonicalJson::blockShape_data()
@@ -254,9 +263,9 @@ void TestCanonicalJson::blockShape()
 {
     QFETCH(QByteArray, wire);
     QFETCH(QString, expected);
-    QString error;
-    QVERIFY(!Block::fromWire(wire, &error));
-    QVERIFY2(error.contains(expected), qPrintable(error));
+    const Result<Block> block = Block::fromWire(wire);
+    QVERIFY(!block);
+    QVERIFY2(block.errorMessage().contains(expected), qPrintable(block.errorMessage()));
 }
 
 void TestCanonicalJson::matchesPython()
@@ -285,9 +294,8 @@ void TestCanonicalJson::matchesPython()
         QVERIFY(pair && pair->is_array() && pair->size() == 2);
         const QByteArray wire = QByteArray::fromHex(QByteArray::fromStdString((*pair)[0].get<std::string>()));
         const QByteArray expected = QByteArray::fromStdString((*pair)[1].get<std::string>());
-        QString error;
-        const auto json = CanonicalJson::parse(wire, &error);
-        QVERIFY2(json, qPrintable(error + u": "_s + QString::fromUtf8(wire)));
+        const auto json = CanonicalJson::parse(wire);
+        QVERIFY2(json, qPrintable(json.errorMessage() + u": "_s + QString::fromUtf8(wire)));
         QCOMPARE(CanonicalJson::dump(*json), expected);
         ++checked;
         bigIntegers += QString::fromLatin1(expected).contains(bigInteger);

@@ -79,8 +79,8 @@ void TestChain::forgeAndAppend()
     chain.append(next);
     QCOMPARE(chain.length(), 2);
     QVERIFY(chain.pendingTransactions().empty());
-    QString error;
-    QVERIFY2(Chain::verify(chain.blocks(), chain.difficulties(), &error), qPrintable(error));
+    const Result<void> verified = Chain::verify(chain.blocks(), chain.difficulties());
+    QVERIFY2(verified, qPrintable(verified.errorMessage()));
 }
 
 void TestChain::verifyDetectsTampering()
@@ -89,10 +89,13 @@ void TestChain::verifyDetectsTampering()
     std::vector<Block> blocks = chain.blocks();
     QVERIFY(Chain::verify(blocks, chain.difficulties()));
     blocks[1].value["transactions"][0]["amount"] = 1000;   // rewrite history
-    QString error;
-    QVERIFY(!Chain::verify(blocks, chain.difficulties(), &error));
-    QVERIFY2(error.contains(u"block 3 has previous_hash"_s), qPrintable(error));
-    QVERIFY(!Chain::fromBlocks(blocks, chain.difficulties(), 2, &error));
+    const Result<void> verified = Chain::verify(blocks, chain.difficulties());
+    QVERIFY(!verified);
+    QVERIFY2(verified.errorMessage().contains(u"block 3 has previous_hash"_s),
+             qPrintable(verified.errorMessage()));
+    const Result<Chain> loaded = Chain::fromBlocks(blocks, chain.difficulties(), 2);
+    QVERIFY(!loaded);
+    QCOMPARE(loaded.errorMessage(), verified.errorMessage());
 }
 
 void TestChain::verifyDetectsBrokenLink()
@@ -102,14 +105,17 @@ void TestChain::verifyDetectsBrokenLink()
     blocks.erase(blocks.begin() + 1);   // a missing block
     std::vector<int> difficulties = chain.difficulties();
     difficulties.pop_back();
-    QString error;
-    QVERIFY(!Chain::verify(blocks, difficulties, &error));
-    QVERIFY2(error.contains(u"follows block"_s), qPrintable(error));
+    const Result<void> missing = Chain::verify(blocks, difficulties);
+    QVERIFY(!missing);
+    QVERIFY2(missing.errorMessage().contains(u"follows block"_s),
+             qPrintable(missing.errorMessage()));
 
     blocks = chain.blocks();
     blocks[2].value["previous_hash"] = std::string(64, 'a');
-    QVERIFY(!Chain::verify(blocks, chain.difficulties(), &error));
-    QVERIFY2(error.contains(u"previous_hash"_s), qPrintable(error));
+    const Result<void> wrongHash = Chain::verify(blocks, chain.difficulties());
+    QVERIFY(!wrongHash);
+    QVERIFY2(wrongHash.errorMessage().contains(u"previous_hash"_s),
+             qPrintable(wrongHash.errorMessage()));
 }
 
 void TestChain::verifyDetectsBadProof()
@@ -121,9 +127,10 @@ void TestChain::verifyDetectsBadProof()
     while (Pow::validProof(parent, bad, 3))
         ++bad;
     blocks[2].value["proof"] = bad;
-    QString error;
-    QVERIFY(!Chain::verify(blocks, chain.difficulties(), &error));
-    QVERIFY2(error.contains(u"not valid at difficulty 3"_s), qPrintable(error));
+    const Result<void> verified = Chain::verify(blocks, chain.difficulties());
+    QVERIFY(!verified);
+    QVERIFY2(verified.errorMessage().contains(u"not valid at difficulty 3"_s),
+             qPrintable(verified.errorMessage()));
 }
 
 void TestChain::staleProofRecognised()
@@ -265,7 +272,7 @@ void TestChain::proofCheckOnLargeBlock()
 
 void TestChain::largestIndexHasNoNextBlock()
 {
-    const std::optional<Block> last = Block::fromJson(
+    const Result<Block> last = Block::fromJson(
         Json{{"index", 9223372036854775807LL}, {"timestamp", 1.5}, {"transactions", Json::array()},
              {"proof", 1}, {"previous_hash", "x"}});
     QVERIFY(last);
@@ -274,9 +281,9 @@ void TestChain::largestIndexHasNoNextBlock()
     next.value["previous_hash"] = last->hash().toStdString();
     for (const std::int64_t index : {std::numeric_limits<std::int64_t>::min(), std::int64_t{1}}) {
         next.value["index"] = index;
-        QString error;
-        QVERIFY(!Chain::verifyLink(*last, next, 1, &error));
-        QCOMPARE(error, u"block 9223372036854775807 has the largest possible index: no block"
+        const Result<void> link = Chain::verifyLink(*last, next, 1);
+        QVERIFY(!link);
+        QCOMPARE(link.errorMessage(), u"block 9223372036854775807 has the largest possible index: no block"
                         " can follow it"_s);
     }
 }
@@ -294,9 +301,8 @@ void TestChain::wireRoundTrip()
         blocks.push_back(*block);
     }
     QCOMPARE(blocks, chain.blocks());
-    QString error;
-    const auto loaded = Chain::fromBlocks(blocks, chain.difficulties(), 2, &error);
-    QVERIFY2(loaded, qPrintable(error));
+    const auto loaded = Chain::fromBlocks(blocks, chain.difficulties(), 2);
+    QVERIFY2(loaded, qPrintable(loaded.errorMessage()));
     QCOMPARE(loaded->lastBlockString(), chain.lastBlockString());
 }
 

@@ -136,9 +136,8 @@ ChainServer *TestChainServer::startServer(ChainServer::Config config)
         config.databasePath = m_dir->filePath(u"chain%1.db"_s.arg(m_servers.size()));
     config.difficulty = Difficulty;
     auto server = std::make_unique<ChainServer>(config);
-    QString error;
-    if (!server->open(&error)) {
-        qWarning("open: %s", qPrintable(error));
+    if (const Result<void> opened = server->open(); !opened) {
+        qWarning("open: %s", qPrintable(opened.errorMessage()));
         return nullptr;
     }
     if (!server->listen(QHostAddress::LocalHost, 0)) {
@@ -183,10 +182,10 @@ Reply TestChainServer::post(const QString &path, const QByteArray &body, quint16
 QByteArray TestChainServer::lastBlockString(quint16 port)
 {
     const Reply reply = get(u"/last_block"_s, port);
-    const std::optional<Json> json = CanonicalJson::parse(reply.body);
+    const Result<Json> json = CanonicalJson::parse(reply.body);
     if (!json || !json->contains("last_block"))
         return QByteArray();
-    const std::optional<Block> block = Block::fromJson(json->at("last_block"));
+    const Result<Block> block = Block::fromJson(json->at("last_block"));
     return block ? block->blockString() : QByteArray();
 }
 
@@ -570,8 +569,8 @@ void TestChainServer::fullMiningRound()
     std::vector<Block> blocks;
     for (const QJsonValue &value : chain.json.value(u"chain"_s).toArray())
         blocks.push_back(*Block::fromWire(QJsonDocument(value.toObject()).toJson()));
-    QString error;
-    QVERIFY2(Chain::verify(blocks, {0, Difficulty, Difficulty, Difficulty}, &error), qPrintable(error));
+    const Result<void> verified = Chain::verify(blocks, {0, Difficulty, Difficulty, Difficulty});
+    QVERIFY2(verified, qPrintable(verified.errorMessage()));
     QVERIFY(m_server->chain().pendingTransactions().empty());
     QCOMPARE(get(u"/last_block"_s).json.value(u"last_block"_s).toObject().value(u"index"_s).toInt(), 4);
 }
@@ -619,10 +618,11 @@ void TestChainServer::tamperedDatabaseIsRefused()
     config.databasePath = path;
     config.difficulty = Difficulty;
     ChainServer server(config);
-    QString error;
-    QVERIFY(!server.open(&error));
-    QVERIFY2(error.contains(u"fails verification: block 3 has previous_hash"_s), qPrintable(error));
-    QCOMPARE(server.errorString(), error);
+    const Result<void> opened = server.open();
+    QVERIFY(!opened);
+    QVERIFY2(opened.errorMessage().contains(u"fails verification: block 3 has previous_hash"_s),
+             qPrintable(opened.errorMessage()));
+    QCOMPARE(server.errorString(), opened.errorMessage());
     QCOMPARE(server.listen(QHostAddress::LocalHost, 0), quint16(0));
 }
 
@@ -1220,8 +1220,7 @@ void TestChainServer::listenFailureIsReported()
     config.databasePath = m_dir->filePath(u"other.db"_s);
     config.difficulty = Difficulty;
     ChainServer server(config);
-    QString error;
-    QVERIFY(server.open(&error));
+    QVERIFY(server.open());
     QCOMPARE(server.listen(QHostAddress::LocalHost, m_port), quint16(0));   // taken
     QVERIFY2(server.errorString().contains(u"Cannot listen on 127.0.0.1 port %1"_s.arg(m_port)),
              qPrintable(server.errorString()));
@@ -1241,8 +1240,8 @@ void TestChainServer::closeStopsAndOpenResumes()
     QTRY_VERIFY_WITH_TIMEOUT(refused.isClosed(), Wait);
     QCOMPARE(m_server->listen(QHostAddress::LocalHost, 0), quint16(0));   // not open
 
-    QString error;
-    QVERIFY2(m_server->open(&error), qPrintable(error));
+    const Result<void> opened = m_server->open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     m_port = m_server->listen(QHostAddress::LocalHost, 0);
     QVERIFY(m_port);
     QCOMPARE(get(u"/chain"_s).json.value(u"length"_s).toInt(), 2);

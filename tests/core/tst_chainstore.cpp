@@ -319,7 +319,8 @@ void TestChainStore::backupWhileOpen()
     const QString target = m_dir->filePath(u"backup/copy.db"_s);
     QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
     qint64 blocks = 0;
-    QVERIFY2(ChainBackup::write(dbPath(), target, &blocks, &error), qPrintable(error));
+    const Result<void> backedUp = ChainBackup::write(dbPath(), target, &blocks);
+    QVERIFY2(backedUp, qPrintable(backedUp.errorMessage()));
     QCOMPARE(blocks, 4);
     QVERIFY(!QFile::exists(target + u".partial"_s));
     // The server goes on; the copy stays the snapshot it was.
@@ -332,10 +333,13 @@ void TestChainStore::backupWhileOpen()
     QCOMPARE(loaded->toWire(), written.toWire());
 
     // A backup over an older one replaces it whole; a missing source leaves it alone.
-    QVERIFY2(ChainBackup::write(dbPath(), target, &blocks, &error), qPrintable(error));
+    const Result<void> again = ChainBackup::write(dbPath(), target, &blocks);
+    QVERIFY2(again, qPrintable(again.errorMessage()));
     QCOMPARE(blocks, 5);
-    QVERIFY(!ChainBackup::write(m_dir->filePath(u"none.db"_s), target, &blocks, &error));
-    QVERIFY2(error.contains(u"there is no database file there"_s), qPrintable(error));
+    const Result<void> missing = ChainBackup::write(m_dir->filePath(u"none.db"_s), target, &blocks);
+    QVERIFY(!missing);
+    QVERIFY2(missing.errorMessage().contains(u"there is no database file there"_s),
+             qPrintable(missing.errorMessage()));
     QVERIFY(QFile::exists(target));
 }
 

@@ -30,8 +30,8 @@ void TestClassicMiner::pythonMinerMinesOnOurServer()
     config.databasePath = dir.filePath(u"chain.db"_s);
     config.difficulty = 3;
     ChainServer server(config);
-    QString error;
-    QVERIFY2(server.open(&error), qPrintable(error));
+    const Result<void> opened = server.open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     const quint16 port = server.listen(QHostAddress::LocalHost, 0);
     QVERIFY(port);
 

@@ -88,9 +88,10 @@ ChainServer *TestLongPoll::startServer(ChainServer::Config config)
     config.databasePath = m_dir->filePath(u"chain%1.db"_s.arg(m_servers.size()));
     config.difficulty = Difficulty;
     auto server = std::make_unique<ChainServer>(config);
-    QString error;
-    if (!server->open(&error) || !server->listen(QHostAddress::LocalHost, 0)) {
-        qWarning("server: %s %s", qPrintable(error), qPrintable(server->errorString()));
+    const Result<void> opened = server->open();
+    if (!opened || !server->listen(QHostAddress::LocalHost, 0)) {
+        qWarning("server: %s %s", qPrintable(opened.errorMessage()),
+                 qPrintable(server->errorString()));
         return nullptr;
     }
     m_servers.push_back(std::move(server));
@@ -426,9 +427,9 @@ void TestLongPoll::failedCommitMovesTheTipBack()
     QCOMPARE(tip.size(), 2);   // forward, then back
     QCOMPARE(tip.back().at(0).value<Block>().hash(), genesis);
     QTRY_COMPARE_WITH_TIMEOUT(waiter.answers().size(), 1u, Wait);
-    const std::optional<Json> told = CanonicalJson::parse(waiter.answers().front().body);
+    const Result<Json> told = CanonicalJson::parse(waiter.answers().front().body);
     QVERIFY(told && told->contains("last_block"));
-    const std::optional<Block> lost = Block::fromJson(told->at("last_block"));
+    const Result<Block> lost = Block::fromJson(told->at("last_block"));
     QVERIFY(lost);
     QCOMPARE(lost->index(), 2);
     waiter.send(waitRequest(lost->hash()));

@@ -106,7 +106,7 @@ namespace
 // A block 2 on top of genesis (the miner does not check links: the server's word).
 Block secondBlock()
 {
-    const std::optional<Block> block = Block::fromWire(
+    const Result<Block> block = Block::fromWire(
         R"({"index": 2, "previous_hash": "abc", "proof": 7, "timestamp": 1732435300.5,)"
         R"( "transactions": []})");
     return *block;
@@ -187,7 +187,7 @@ void TestMiner::minesOneBlockAndSendsTrimmedId()
                                    [](const auto &r) { return r.path == "/mine"; });
     QVERIFY(mine != server.requests.cend());
     QCOMPARE(mine->method, "POST"_ba);
-    const std::optional<Json> body = CanonicalJson::parse(mine->body);
+    const Result<Json> body = CanonicalJson::parse(mine->body);
     QVERIFY(body && body->is_object());
     QVERIFY((*body)["proof"].is_number_integer());
     QCOMPARE((*body)["id"].get<std::string>(), std::string("alice"));
@@ -614,14 +614,14 @@ void TestMiner::winsBlockOnClassicPythonServer()
     QNetworkReply *reply = network.get(QNetworkRequest(url.resolved(QUrl(u"/chain"_s))));
     QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), WaitMs);
     QCOMPARE(reply->error(), QNetworkReply::NoError);
-    const std::optional<Json> chain = CanonicalJson::parse(reply->readAll());
+    const Result<Json> chain = CanonicalJson::parse(reply->readAll());
     reply->deleteLater();
     QVERIFY(chain && chain->is_object());
     const Json &blocks = (*chain)["chain"];
     QCOMPARE(static_cast<int>(blocks.size()), 1 + accepted);
     for (std::size_t i = 1; i < blocks.size(); ++i) {
-        const std::optional<Block> previous = Block::fromJson(blocks[i - 1]);
-        const std::optional<Block> block = Block::fromJson(blocks[i]);
+        const Result<Block> previous = Block::fromJson(blocks[i - 1]);
+        const Result<Block> block = Block::fromJson(blocks[i]);
         QVERIFY(previous && block);
         QVERIFY(Pow::validProof(previous->blockString(), block->proof(), 3));
         QCOMPARE(block->previousHash(), QString::fromLatin1(previous->hash()));
@@ -726,7 +726,7 @@ void TestMiner::failureWithoutTipMoveBacksOff()
 
 void TestMiner::largestIndexIsNeverOverflowed()
 {
-    const std::optional<Block> last = Block::fromWire(
+    const Result<Block> last = Block::fromWire(
         R"({"index": 9223372036854775807, "previous_hash": "abc", "proof": 7,)"
         R"( "timestamp": 1732435300.5, "transactions": []})");
     QVERIFY(last);

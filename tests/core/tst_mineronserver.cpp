@@ -80,8 +80,8 @@ void TestMinerOnServer::startServer(int difficulty, std::int64_t reward)
     config.difficulty = difficulty;
     config.reward = reward;
     m_server = std::make_unique<ChainServer>(config);
-    QString error;
-    QVERIFY2(m_server->open(&error), qPrintable(error));
+    const Result<void> opened = m_server->open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     m_port = m_server->listen(QHostAddress::LocalHost, 0);
     QVERIFY2(m_port != 0, qPrintable(m_server->errorString()));
 }

@@ -62,9 +62,8 @@ ChainServer *TestMinerPush::startServer(int difficulty, ChainServer::Config conf
     config.databasePath = m_dir->filePath(u"chain.db"_s);
     config.difficulty = difficulty;
     m_server = std::make_unique<ChainServer>(config);
-    QString error;
-    if (!m_server->open(&error)) {
-        qWarning("open: %s", qPrintable(error));
+    if (const Result<void> opened = m_server->open(); !opened) {
+        qWarning("open: %s", qPrintable(opened.errorMessage()));
         return nullptr;
     }
     m_port = m_server->listen(QHostAddress::LocalHost, port);
@@ -204,8 +203,8 @@ void TestMinerPush::serverRestartFallsBackAndRecovers()
     QTRY_VERIFY_WITH_TIMEOUT(problems.size() >= 2, WaitMs);   // the polls fail too
     QCOMPARE(miner.state(), Miner::State::Searching);        // on the work it has
 
-    QString error;
-    QVERIFY2(m_server->open(&error), qPrintable(error));
+    const Result<void> opened = m_server->open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     QCOMPARE(m_server->listen(QHostAddress::LocalHost, port), port);
     QTRY_VERIFY_WITH_TIMEOUT(miner.updates() == Miner::Updates::Push
                                  && m_server->waiterCount() == 1, WaitMs);

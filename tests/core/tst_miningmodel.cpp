@@ -480,8 +480,7 @@ void TestMiningModel::failsOverAndReturnsToTheFirstNode()
         config.databasePath = m_dir->filePath(name);
         config.difficulty = 2;
         auto server = std::make_unique<ChainServer>(config);
-        QString error;
-        if (!server->open(&error) || server->listen(QHostAddress::LocalHost, port) == 0)
+        if (!server->open() || server->listen(QHostAddress::LocalHost, port) == 0)
             server.reset();
         return server;
     };

@@ -315,13 +315,15 @@ void TestPostgresChainStore::importMovesChainBothWays()
     }
     ChainImport::Counts counts;
     QString error;
-    QVERIFY2(ChainImport::run(source, m_cluster.url(), &counts, &error), qPrintable(error));
+    const Result<void> imported = ChainImport::run(source, m_cluster.url(), &counts);
+    QVERIFY2(imported, qPrintable(imported.errorMessage()));
     QCOMPARE(counts.blocks, 5);
     QCOMPARE(counts.pending, 1);
     QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"5"_s);
     // And back into a new SQLite file: the same bytes.
     const QString back = dir.filePath(u"back.db"_s);
-    QVERIFY2(ChainImport::run(m_cluster.url(), back, &counts, &error), qPrintable(error));
+    const Result<void> importedBack = ChainImport::run(m_cluster.url(), back, &counts);
+    QVERIFY2(importedBack, qPrintable(importedBack.errorMessage()));
     SqliteChainStore copy(back);
     QVERIFY2(copy.open(&error), qPrintable(error));
     const std::optional<Chain> loaded = copy.load(Difficulty, &error);
@@ -348,12 +350,16 @@ void TestPostgresChainStore::importRefusesNonEmptyTarget()
         populate(store, 2);
     }
     ChainImport::Counts counts;
-    QString error;
-    QVERIFY(!ChainImport::run(source, m_cluster.url(), &counts, &error));
-    QVERIFY2(error.contains(u"already holds 3 blocks"_s), qPrintable(error));
+    const Result<void> nonEmpty = ChainImport::run(source, m_cluster.url(), &counts);
+    QVERIFY(!nonEmpty);
+    QVERIFY2(nonEmpty.errorMessage().contains(u"already holds 3 blocks"_s),
+             qPrintable(nonEmpty.errorMessage()));
     QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"3"_s);
-    QVERIFY(!ChainImport::run(dir.filePath(u"missing.db"_s), m_cluster.url(), &counts, &error));
-    QVERIFY2(error.contains(u"no such file"_s), qPrintable(error));
+    const Result<void> missing = ChainImport::run(dir.filePath(u"missing.db"_s), m_cluster.url(),
+                                                  &counts);
+    QVERIFY(!missing);
+    QVERIFY2(missing.errorMessage().contains(u"no such file"_s),
+             qPrintable(missing.errorMessage()));
 }
 
 QTEST_GUILESS_MAIN(TestPostgresChainStore)

@@ -59,8 +59,8 @@ void TestServerMetrics::init()
     config.difficulty = Difficulty;
     config.requestTimeoutMs = 300;   // so that a stalled request earns its 408 soon
     m_server = std::make_unique<ChainServer>(config);
-    QString error;
-    QVERIFY2(m_server->open(&error), qPrintable(error));
+    const Result<void> opened = m_server->open();
+    QVERIFY2(opened, qPrintable(opened.errorMessage()));
     QVERIFY(m_server->listen(QHostAddress::LocalHost, 0) != 0);
 }
 

@@ -76,9 +76,8 @@ ChainServer *TestSharedChainServer::startServer()
     config.databasePath = m_cluster.url();
     config.difficulty = Difficulty;
     auto server = std::make_unique<ChainServer>(config);
-    QString error;
-    if (!server->open(&error)) {
-        qWarning("open: %s", qPrintable(error));
+    if (const Result<void> opened = server->open(); !opened) {
+        qWarning("open: %s", qPrintable(opened.errorMessage()));
         return nullptr;
     }
     if (!server->listen(QHostAddress::LocalHost, 0)) {
