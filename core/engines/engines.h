@@ -14,6 +14,7 @@ namespace Engines
 std::vector<const SearchEngine *> available();
 
 // The engine of that name, or nullptr when it is unknown or this CPU cannot run it.
+// The retired name shani-x2 finds shani-x3.
 const SearchEngine *find(const QString &name);
 
 // Names of every engine built into this binary, supported here or not.

@@ -144,6 +144,7 @@ void TestEngines::registry()
         QVERIFY(Engines::calibrate(*engine, 5) > 0);
     }
     QCOMPARE(Engines::find(u"no-such-engine"_s), nullptr);
+    QCOMPARE(Engines::find(u"shani-x2"_s), Engines::find(u"shani-x3"_s));   // retired name
     const SearchEngine &best = Engines::best();
     QCOMPARE(Engines::find(best.name()), &best);
     QCOMPARE(&Engines::best(), &best);   // chosen once
