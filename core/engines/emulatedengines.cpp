@@ -39,11 +39,23 @@ struct Words
             r.w[i] = f(i);
         return r;
     }
-    [[gnu::noinline]] static T set(std::uint32_t x) { return each([x](std::uint32_t) { return x; }); }
+    [[gnu::noinline]] static T set(std::uint32_t x)
+    {
+        return each([x](std::uint32_t) { return x; });
+    }
     [[gnu::noinline]] static T laneIndex() { return each([](std::uint32_t i) { return i; }); }
-    [[gnu::noinline]] static T add(T a, T b) { return each([&](std::uint32_t i) { return a.w[i] + b.w[i]; }); }
-    [[gnu::noinline]] static T sub(T a, T b) { return each([&](std::uint32_t i) { return a.w[i] - b.w[i]; }); }
-    [[gnu::noinline]] static T orv(T a, T b) { return each([&](std::uint32_t i) { return a.w[i] | b.w[i]; }); }
+    [[gnu::noinline]] static T add(T a, T b)
+    {
+        return each([&](std::uint32_t i) { return a.w[i] + b.w[i]; });
+    }
+    [[gnu::noinline]] static T sub(T a, T b)
+    {
+        return each([&](std::uint32_t i) { return a.w[i] - b.w[i]; });
+    }
+    [[gnu::noinline]] static T orv(T a, T b)
+    {
+        return each([&](std::uint32_t i) { return a.w[i] | b.w[i]; });
+    }
     [[gnu::noinline]] static T xor3(T a, T b, T c)
     {
         return each([&](std::uint32_t i) { return a.w[i] ^ b.w[i] ^ c.w[i]; });
@@ -95,10 +107,19 @@ struct ShaOps
         std::uint32_t w[4];
     };
 
-    [[gnu::noinline]] static std::uint32_t sigma0(std::uint32_t x) { return ::ror(x, 7) ^ ::ror(x, 18) ^ (x >> 3); }
-    [[gnu::noinline]] static std::uint32_t sigma1(std::uint32_t x) { return ::ror(x, 17) ^ ::ror(x, 19) ^ (x >> 10); }
+    [[gnu::noinline]] static std::uint32_t sigma0(std::uint32_t x)
+    {
+        return ::ror(x, 7) ^ ::ror(x, 18) ^ (x >> 3);
+    }
+    [[gnu::noinline]] static std::uint32_t sigma1(std::uint32_t x)
+    {
+        return ::ror(x, 17) ^ ::ror(x, 19) ^ (x >> 10);
+    }
 
-    [[gnu::noinline]] static X load(const std::uint32_t *words) { return {{words[0], words[1], words[2], words[3]}}; }
+    [[gnu::noinline]] static X load(const std::uint32_t *words)
+    {
+        return {{words[0], words[1], words[2], words[3]}};
+    }
     [[gnu::noinline]] static X add(X a, X b)
     {
         return {{a.w[0] + b.w[0], a.w[1] + b.w[1], a.w[2] + b.w[2], a.w[3] + b.w[3]}};
@@ -108,8 +129,8 @@ struct ShaOps
         std::uint32_t a = abef.w[3], b = abef.w[2], e = abef.w[1], f = abef.w[0];
         std::uint32_t c = cdgh.w[3], d = cdgh.w[2], g = cdgh.w[1], h = cdgh.w[0];
         for (int i = 0; i < 2; ++i) {
-            const std::uint32_t t = ((e & f) ^ (~e & g)) + (::ror(e, 6) ^ ::ror(e, 11) ^ ::ror(e, 25))
-                + wk.w[i] + h;
+            const std::uint32_t t = ((e & f) ^ (~e & g))
+                + (::ror(e, 6) ^ ::ror(e, 11) ^ ::ror(e, 25)) + wk.w[i] + h;
             const std::uint32_t newA =
                 t + ((a & b) ^ (a & c) ^ (b & c)) + (::ror(a, 2) ^ ::ror(a, 13) ^ ::ror(a, 22));
             const std::uint32_t newE = t + d;
@@ -137,7 +158,10 @@ struct ShaOps
         const std::uint32_t w19 = a.w[3] + sigma1(w17);
         return {{w16, w17, w18, w19}};
     }
-    [[gnu::noinline]] static X alignr4(X hi, X lo) { return {{lo.w[1], lo.w[2], lo.w[3], hi.w[0]}}; }
+    [[gnu::noinline]] static X alignr4(X hi, X lo)
+    {
+        return {{lo.w[1], lo.w[2], lo.w[3], hi.w[0]}};
+    }
     [[gnu::noinline]] static X high2(X x) { return {{x.w[2], x.w[3], x.w[0], x.w[0]}}; }
     template<int index> [[gnu::noinline]] static X wordAt(std::uint32_t x)
     {
@@ -146,7 +170,8 @@ struct ShaOps
         return r;
     }
     [[gnu::noinline]] static std::uint32_t element3(X x) { return x.w[3]; }
-    [[gnu::noinline]] static X setr(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3)
+    [[gnu::noinline]] static X setr(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2,
+                                    std::uint32_t w3)
     {
         return {{w0, w1, w2, w3}};
     }

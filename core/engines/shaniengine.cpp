@@ -39,7 +39,10 @@ struct ShaNi
     {
         return _mm_slli_si128(_mm_cvtsi32_si128(static_cast<int>(x)), 4 * index);
     }
-    static std::uint32_t element3(X x) { return static_cast<std::uint32_t>(_mm_extract_epi32(x, 3)); }
+    static std::uint32_t element3(X x)
+    {
+        return static_cast<std::uint32_t>(_mm_extract_epi32(x, 3));
+    }
     static X setr(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3)
     {
         return _mm_setr_epi32(static_cast<int>(w0), static_cast<int>(w1), static_cast<int>(w2),

@@ -141,8 +141,8 @@ LaneSearch::Hits shaRun(const LaneSearch::Job &job, std::uint32_t groupCount)
             const std::uint32_t d = shaPackedDigits(r + static_cast<std::uint32_t>(l));
             for (int i = 0; i < 4; ++i)
                 lanes[l].msg[i] = O::load(job.words + 4 * i);
-            lanes[l].msg[A / 4] = O::add(
-                lanes[l].msg[A / 4], O::template wordAt<A % 4>((d >> job.shiftA) << job.shiftALeft));
+            const std::uint32_t partA = (d >> job.shiftA) << job.shiftALeft;
+            lanes[l].msg[A / 4] = O::add(lanes[l].msg[A / 4], O::template wordAt<A % 4>(partA));
             if constexpr (B)
                 lanes[l].msg[(A + 1) / 4] = O::add(
                     lanes[l].msg[(A + 1) / 4], O::template wordAt<(A + 1) % 4>(d << job.shiftB));

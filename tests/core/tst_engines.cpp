@@ -168,7 +168,8 @@ void TestEngines::everyKernelHasAnEmulatedTwin()
         if (!Engines::find(name))
             unchecked << name;
     }
-    QCOMPARE(EmulatedEngines::all().size() + 1, static_cast<std::size_t>(Engines::builtNames().size()));
+    QCOMPARE(EmulatedEngines::all().size() + 1,
+             static_cast<std::size_t>(Engines::builtNames().size()));
     if (!unchecked.isEmpty()) {
         qInfo("This CPU cannot run %s: their kernel sources are verified through their emulated"
               " twins; their intrinsics are verified only on a CPU that runs them",
