@@ -119,6 +119,11 @@ Result<void> MiningModel::startMining(const MinerSetup &setup)
         config.engine = Engines::find(setup.engine);
         if (!config.engine)
             return Error{u"The engine '%1' is not available on this CPU"_s.arg(setup.engine)};
+        // A forced engine mines only once it has found the known answers.
+        QString why;
+        config.engine = &Engines::checked(*config.engine, &why);
+        if (!why.isEmpty())
+            log(LogEntry::Kind::Error, why);
     }
     config.threads = setup.threads;
     config.push = config.push && m_pushAllowed;

@@ -24,6 +24,7 @@ namespace
 struct Ymm
 {
     using T = __m256i;
+    static constexpr std::uint32_t Lanes = 8;
     static T set(std::uint32_t x) { return _mm256_set1_epi32(static_cast<int>(x)); }
     static T laneIndex() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
     static T add(T a, T b) { return _mm256_add_epi32(a, b); }
@@ -54,9 +55,9 @@ struct Ymm
     }
 };
 
-std::uint32_t ymmKernel(const LaneSearch::Job &job)
+LaneSearch::Hits ymmKernel(const LaneSearch::Job &job, std::uint32_t groups)
 {
-    const std::uint32_t hits = laneKernel<Ymm>(job);
+    const LaneSearch::Hits hits = laneKernel<Ymm>(job, groups);
     _mm256_zeroupper();
     return hits;
 }

@@ -24,6 +24,7 @@ namespace
 struct Zmm
 {
     using T = __m512i;
+    static constexpr std::uint32_t Lanes = 16;
     static T set(std::uint32_t x) { return _mm512_set1_epi32(static_cast<int>(x)); }
     static T laneIndex()
     {
@@ -47,9 +48,9 @@ struct Zmm
     }
 };
 
-std::uint32_t zmmKernel(const LaneSearch::Job &job)
+LaneSearch::Hits zmmKernel(const LaneSearch::Job &job, std::uint32_t groups)
 {
-    return laneKernel<Zmm>(job);
+    return laneKernel<Zmm>(job, groups);
 }
 }
 #pragma GCC diagnostic pop

@@ -5,7 +5,7 @@
 // translation unit (#pragma GCC target) and inside an unnamed namespace, so every
 // instantiation is compiled for that engine's instructions and stays local to it.
 //
-// V provides: using T; set(u32); laneIndex(); add; sub; orv; xor3; ch; maj; ror<n>;
+// V provides: using T; Lanes; set(u32); laneIndex(); add; sub; orv; xor3; ch; maj; ror<n>;
 // shr<n>; shl<n>; shrCount(x, n); shlCount(x, n); mulConst(x, u32);
 // zeroBits(x, mask) -> bit i set when (lane i & mask) == 0.
 
@@ -172,13 +172,15 @@ template<class V>
     return V::zeroBits(V::add(v[0], s[0]), job.mask);
 }
 
-// The lanes' digits in word A (and A + 1 when B). The rounds start at A or A + 1.
+// One group: the lanes' digits in word A (and A + 1 when B). The rounds start at A or
+// A + 1.
 template<class V, int A, bool B>
-std::uint32_t laneKernelAt(const LaneSearch::Job &job)
+[[gnu::always_inline]] inline std::uint32_t laneGroup(const LaneSearch::Job &job,
+                                                      std::uint32_t rBase)
 {
     using T = typename V::T;
     // The lanes' last four digits: r = rBase + lane, split by multiply-shift division.
-    const T r = V::add(V::set(job.rBase), V::laneIndex());
+    const T r = V::add(V::set(rBase), V::laneIndex());
     const T q1 = laneDiv10<V>(r);
     const T q2 = laneDiv10<V>(q1);
     const T q3 = laneDiv10<V>(q2);
@@ -215,14 +217,26 @@ std::uint32_t laneKernelAt(const LaneSearch::Job &job)
     return V::zeroBits(V::add(v[0], V::set(job.feed[0])), job.mask);
 }
 
+// A run of groups, up to the first with a hit.
+template<class V, int A, bool B>
+LaneSearch::Hits laneKernelAt(const LaneSearch::Job &job, std::uint32_t groups)
+{
+    for (std::uint32_t g = 0; g < groups; ++g) {
+        const std::uint32_t bits = laneGroup<V, A, B>(job, job.rBase + g * V::Lanes);
+        if (bits)
+            return {bits, g};
+    }
+    return {0, groups};
+}
+
 template<class V>
-std::uint32_t laneKernel(const LaneSearch::Job &job)
+LaneSearch::Hits laneKernel(const LaneSearch::Job &job, std::uint32_t groups)
 {
     const bool b = job.wordB >= 0;
     switch (job.wordA) {
 #define BLOCKFORGE_LANE_WORD(n) \
     case n: \
-        return b ? laneKernelAt<V, n, true>(job) : laneKernelAt<V, n, false>(job);
+        return b ? laneKernelAt<V, n, true>(job, groups) : laneKernelAt<V, n, false>(job, groups);
         BLOCKFORGE_LANE_WORD(0) BLOCKFORGE_LANE_WORD(1) BLOCKFORGE_LANE_WORD(2)
         BLOCKFORGE_LANE_WORD(3) BLOCKFORGE_LANE_WORD(4) BLOCKFORGE_LANE_WORD(5)
         BLOCKFORGE_LANE_WORD(6) BLOCKFORGE_LANE_WORD(7) BLOCKFORGE_LANE_WORD(8)
@@ -230,6 +244,6 @@ std::uint32_t laneKernel(const LaneSearch::Job &job)
         BLOCKFORGE_LANE_WORD(12) BLOCKFORGE_LANE_WORD(13) BLOCKFORGE_LANE_WORD(14)
 #undef BLOCKFORGE_LANE_WORD
     default:
-        return laneKernelAt<V, 15, false>(job);
+        return laneKernelAt<V, 15, false>(job, groups);
     }
 }

@@ -75,8 +75,10 @@ void shareSchedule(Job &job)
         varies[t] = terms != 0;
         w[t] = values[0] + values[1] + values[2] + values[3];   // right when shared
     }
-    for (int t = 0; t < 64; ++t)
-        job.wk[t] = RoundConstants[t] + (varies[t] ? 0 : w[t]);
+    for (int t = 0; t < 64; ++t) {
+        job.schedule[t] = varies[t] ? 0 : w[t];
+        job.wk[t] = RoundConstants[t] + job.schedule[t];
+    }
 }
 
 int decimalDigits(std::uint64_t proof)
@@ -250,19 +252,27 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
         std::uint32_t sharedKey = 0;
 
         std::uint32_t lane0[16];
-        const std::uint64_t firstGroup = p - (p - windowStart) % lanes;
-        for (std::uint64_t group = firstGroup; group <= windowEnd; group += lanes) {
+        const int startLow = job.wordA / spec.roundStep * spec.roundStep;
+        const int startHigh =
+            (job.wordB >= 0 ? job.wordA + 1 : job.wordA) / spec.roundStep * spec.roundStep;
+        std::uint64_t group = p - (p - windowStart) % lanes;
+        while (group <= windowEnd) {
             const auto r = static_cast<std::uint32_t>(group % modulus);
             const std::uint32_t lastR = r + static_cast<std::uint32_t>(lanes) - 1;
             int varying = 1;
             std::uint32_t scale = 10;
             for (; r / scale != lastR / scale; scale *= 10)
                 ++varying;
+            // The lanes' digits sit in words wordA and wordB, so the shared rounds end at
+            // one of two starts: the later one when only wordB's digits vary.
             const int firstVarying = std::max(0, position + windowDigits - varying) / 4;
-            const int start = firstVarying / spec.roundStep * spec.roundStep;
+            const int start = firstVarying >= startHigh ? startHigh : startLow;
 
-            // The shared rounds depend only on the digits above the varying ones.
-            const std::uint32_t key = r / scale;
+            // The shared rounds depend only on the digits before word `start`: the
+            // following groups that keep them form one run, one kernel call.
+            const int inKernel = std::clamp(position + windowDigits - 4 * start, 0, windowDigits);
+            const std::uint32_t runScale = powerOfTen(inKernel);
+            const std::uint32_t key = r / runScale;
             if (start != job.startRound || key != sharedKey) {
                 std::memcpy(lane0, job.words, sizeof lane0);
                 const std::uint32_t d = packedDigits(r);
@@ -275,8 +285,20 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
                 sharedKey = key;
             }
             job.rBase = r;
+            // Whole groups up to the end of the key's digits and of the window (at least
+            // this one, whose last lanes may lie beyond both and are masked below).
+            const std::uint64_t runEnd = std::min<std::uint64_t>(
+                windowEnd, group + (std::uint64_t{key + 1} * runScale - 1 - r));
+            const auto groups = static_cast<std::uint32_t>(
+                std::max<std::uint64_t>(1, (runEnd + 1 - group) / lanes));
 
-            std::uint32_t hits = spec.kernel(job);
+            const Hits found = spec.kernel(job, groups);
+            if (!found.bits) {
+                group += groups * lanes;
+                continue;
+            }
+            group += found.group * lanes;
+            std::uint32_t hits = found.bits;
             if (group < first)
                 hits &= ~0u << (first - group);
             if (windowEnd - group < lanes - 1)
@@ -287,6 +309,7 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
                     return finish(proof);
                 hits &= hits - 1;
             }
+            group += lanes;
         }
         if (windowEnd == last)
             return finish(std::nullopt);

@@ -46,9 +46,10 @@ struct alignas(64) Job
     // which of sigma1(W[t-2]), W[t-7], sigma0(W[t-15]), W[t-16] vary, and partial[t]
     // is the sum of the others. wk[t] is W[t] + K[t] when it is shared, else K[t].
     std::uint32_t wk[64];
+    std::uint32_t schedule[64];  // W[t] where it is shared (0 where it varies)
     std::uint32_t partial[64];
     std::uint8_t terms[64];
-    std::uint32_t rBase = 0;
+    std::uint32_t rBase = 0;     // the first group's last four digits; group g adds g * lanes
     std::uint32_t mask = 0;      // Pow::firstWordMask
     int startRound = 0;
     int wordA = 0;
@@ -59,13 +60,23 @@ struct alignas(64) Job
     bool secondBlock = false;
 };
 
-// Runs every lane of a group; bit i of the result is set when lane i's first digest
-// word has (word & mask) == 0. Lanes beyond the range are ignored by the caller.
-using Kernel = std::uint32_t (*)(const Job &job);
+// What a kernel call found: the hit bits of group `group` (bit i: lane i's first digest
+// word has (word & mask) == 0), or no bits and `group` = the groups it was given.
+struct Hits
+{
+    std::uint32_t bits = 0;
+    std::uint32_t group = 0;
+};
+
+// Runs `groups` consecutive groups of lanes (group g from rBase + g * lanes) that all
+// share the state at startRound, and stops at the first group with a hit. Lanes beyond
+// the range are ignored by the caller. One call covers a run of up to 1000 proofs, so
+// the call and the driver cost nothing per group.
+using Kernel = Hits (*)(const Job &job, std::uint32_t groups);
 
 struct Spec
 {
-    int lanes = 16;       // a divisor of 2000, at most 32
+    int lanes = 16;       // at most 32
     int roundStep = 1;    // startRound is a multiple of this (SHA-NI: 4)
     Kernel kernel = nullptr;
 };

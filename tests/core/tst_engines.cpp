@@ -2,6 +2,7 @@
 
 #include <QTest>
 
+#include "core/engines/emulatedengines.h"
 #include "core/engines/engines.h"
 #include "core/engines/opensslengine.h"
 #include "core/engines/searchengine.h"
@@ -11,14 +12,21 @@
 
 using namespace Qt::StringLiterals;
 
-// Every engine built into this binary against the Python vectors and the portable
-// engine. An engine this CPU cannot run is skipped with its name, never passed.
+// Every engine this CPU runs, and the emulated build of every SIMD kernel source (which
+// runs anywhere), against the Python vectors and the portable engine. An engine that is
+// built but that this CPU cannot run has no rows: its kernel source is verified by its
+// emulated twin (registry() checks that every SIMD engine has one and names what this
+// CPU leaves unchecked), and nothing is ever skipped into a pass.
 class TestEngines final : public QObject
 {
     Q_OBJECT
 
 private slots:
     void registry();
+    void everyKernelHasAnEmulatedTwin();
+    void selfTest_data();
+    void selfTest();
+    void selfTestCatchesAWrongEngine();
     void proofHashes_data();
     void proofHashes();
     void firstValidProof_data();
@@ -37,7 +45,7 @@ private slots:
     void rangeEdges();
 
 private:
-    static void addEngineRows();
+    static void addEngineRows(bool emulated = true);
 };
 
 namespace
@@ -83,20 +91,47 @@ QByteArray randomString(std::mt19937_64 &random, int length)
         c = static_cast<char>(' ' + random() % 95);
     return s;
 }
+
+// The engines under test: those this CPU runs, and every emulated kernel.
+std::vector<const SearchEngine *> enginesUnderTest()
+{
+    std::vector<const SearchEngine *> engines = Engines::available();
+    for (const SearchEngine *emulated : EmulatedEngines::all())
+        engines.push_back(emulated);
+    return engines;
 }
 
-void TestEngines::addEngineRows()
+const SearchEngine *engineNamed(const QString &name)
+{
+    for (const SearchEngine *engine : enginesUnderTest()) {
+        if (engine->name() == name)
+            return engine;
+    }
+    return nullptr;
+}
+
+// Every engine under test; without the emulated ones for the searches of millions of
+// proofs (they hash about 1 M proofs/s), which the other comparisons cover for them.
+QStringList engineNames(bool emulated = true)
+{
+    QStringList names;
+    for (const SearchEngine *engine : emulated ? enginesUnderTest() : Engines::available())
+        names << engine->name();
+    return names;
+}
+}
+
+void TestEngines::addEngineRows(bool emulated)
 {
     QTest::addColumn<QString>("engineName");
-    for (const QString &name : Engines::builtNames())
+    for (const QString &name : engineNames(emulated))
         QTest::newRow(qPrintable(name)) << name;
 }
 
-// Skips, naming the engine, when this CPU cannot run it.
-#define ENGINE_OR_SKIP(name) \
-    const SearchEngine *engine = Engines::find(name); \
-    if (!engine) \
-        QSKIP(qPrintable(u"engine %1 is built but this CPU cannot run it"_s.arg(name)));
+// Rows exist only for engines under test, so a missing one is a failure.
+#define ENGINE_UNDER_TEST(name) \
+    const SearchEngine *engine = engineNamed(name); \
+    QVERIFY2(engine, qPrintable(u"no engine %1"_s.arg(name)));
 
 void TestEngines::registry()
 {
@@ -109,13 +144,97 @@ void TestEngines::registry()
         QVERIFY(Engines::calibrate(*engine, 5) > 0);
     }
     QCOMPARE(Engines::find(u"no-such-engine"_s), nullptr);
+    QCOMPARE(Engines::find(u"shani-x2"_s), Engines::find(u"shani-x3"_s));   // retired name
     const SearchEngine &best = Engines::best();
     QCOMPARE(Engines::find(best.name()), &best);
     QCOMPARE(&Engines::best(), &best);   // chosen once
+    QCOMPARE(Engines::selfTestFailure(best), QString());
     // Its calibrated rate is kept, so ProofSearch's chunk sizing measures nothing again.
     const double bestRate = Engines::rate(best);
     QVERIFY(bestRate > 0);
     QCOMPARE(Engines::rate(best), bestRate);
+}
+
+void TestEngines::everyKernelHasAnEmulatedTwin()
+{
+    // Every SIMD engine built in has its kernel source verified on any CPU; the ones this
+    // CPU runs are also verified as built (their rows below).
+    QStringList unchecked;
+    for (const QString &name : Engines::builtNames()) {
+        if (name == Engines::portable().name())
+            continue;
+        QVERIFY2(engineNamed(name + u"-emulated"_s),
+                 qPrintable(u"engine %1 has no emulated twin"_s.arg(name)));
+        if (!Engines::find(name))
+            unchecked << name;
+    }
+    QCOMPARE(EmulatedEngines::all().size() + 1,
+             static_cast<std::size_t>(Engines::builtNames().size()));
+    if (!unchecked.isEmpty()) {
+        qInfo("This CPU cannot run %s: their kernel sources are verified through their emulated"
+              " twins; their intrinsics are verified only on a CPU that runs them",
+              qPrintable(unchecked.join(u", "_s)));
+    }
+}
+
+void TestEngines::selfTest_data()
+{
+    addEngineRows();
+}
+
+void TestEngines::selfTest()
+{
+    QFETCH(QString, engineName);
+    ENGINE_UNDER_TEST(engineName)
+    QCOMPARE(Engines::selfTestFailure(*engine), QString());
+    QString why;
+    QCOMPARE(&Engines::checked(*engine, &why), engine);
+    QCOMPARE(why, QString());
+}
+
+namespace
+{
+// The portable engine with a lane off by one: every proof it reports is the next one.
+class OffByOneEngine final : public SearchEngine
+{
+public:
+    QString name() const override { return u"off-by-one"_s; }
+    SearchResult search(const Sha256::Midstate &midstate, int difficulty, std::uint64_t first,
+                        std::uint64_t count) const override
+    {
+        SearchResult r = Portable.search(midstate, difficulty, first, count);
+        if (r.proof)
+            ++*r.proof;
+        return r;
+    }
+};
+
+// The portable engine that stops early: it never looks past the first 1000 proofs.
+class ShortSightedEngine final : public SearchEngine
+{
+public:
+    QString name() const override { return u"short-sighted"_s; }
+    SearchResult search(const Sha256::Midstate &midstate, int difficulty, std::uint64_t first,
+                        std::uint64_t count) const override
+    {
+        return Portable.search(midstate, difficulty, first, std::min<std::uint64_t>(count, 1000));
+    }
+};
+}
+
+void TestEngines::selfTestCatchesAWrongEngine()
+{
+    const OffByOneEngine offByOne;
+    const ShortSightedEngine shortSighted;
+    for (const SearchEngine *wrong : {static_cast<const SearchEngine *>(&offByOne),
+                                      static_cast<const SearchEngine *>(&shortSighted)}) {
+        const QString failure = Engines::selfTestFailure(*wrong);
+        QVERIFY2(failure.startsWith(u"engine %1 failed its self-test: "_s.arg(wrong->name())),
+                 qPrintable(failure));
+        QString why;
+        QCOMPARE(&Engines::checked(*wrong, &why), &Engines::portable());
+        QCOMPARE(why, failure + u"; mining with openssl instead"_s);
+    }
 }
 
 void TestEngines::proofHashes_data()
@@ -125,7 +244,7 @@ void TestEngines::proofHashes_data()
     QTest::addColumn<quint64>("proof");
     QTest::addColumn<int>("zeros");
     const QJsonArray vectors = TestVectors::vectors();
-    for (const QString &name : Engines::builtNames()) {
+    for (const QString &name : engineNames()) {
         for (qsizetype i = 0; i < vectors.size(); ++i) {
             const QJsonObject v = vectors.at(i).toObject();
             const QJsonObject hashes = v.value(u"proof_hashes"_s).toObject();
@@ -149,7 +268,7 @@ void TestEngines::proofHashes()
     QFETCH(QByteArray, blockString);
     QFETCH(quint64, proof);
     QFETCH(int, zeros);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     const Sha256::Midstate mid = Sha256::midstate(blockString);
     // One proof on its own, and the same proof at every lane position of a group.
     const SearchResult alone = engine->search(mid, zeros, proof, 1);
@@ -173,7 +292,7 @@ void TestEngines::firstValidProof_data()
     QTest::addColumn<int>("difficulty");
     QTest::addColumn<quint64>("proof");
     const QJsonArray vectors = TestVectors::vectors();
-    for (const QString &name : Engines::builtNames()) {
+    for (const QString &name : engineNames(false)) {
         for (qsizetype i = 0; i < vectors.size(); ++i) {
             const QJsonObject v = vectors.at(i).toObject();
             const QJsonObject first = v.value(u"first_valid_proof"_s).toObject();
@@ -196,7 +315,7 @@ void TestEngines::firstValidProof()
     QFETCH(QByteArray, blockString);
     QFETCH(int, difficulty);
     QFETCH(quint64, proof);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     const Sha256::Midstate mid = Sha256::midstate(blockString);
     const SearchResult found = engine->search(mid, difficulty, 0, proof + 1000);
     QCOMPARE(found.proof, std::optional<std::uint64_t>(proof));
@@ -212,13 +331,13 @@ void TestEngines::firstValidProof()
 
 void TestEngines::sixZeroVector_data()
 {
-    addEngineRows();
+    addEngineRows(false);
 }
 
 void TestEngines::sixZeroVector()
 {
     QFETCH(QString, engineName);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     int checked = 0;
     for (const QJsonValue &value : TestVectors::vectors()) {
         const QJsonObject v = value.toObject();
@@ -243,7 +362,7 @@ void TestEngines::matchesPortableOnRandomStrings_data()
 void TestEngines::matchesPortableOnRandomStrings()
 {
     QFETCH(QString, engineName);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     std::mt19937_64 random(20261125);
     int found = 0;
     for (int round = 0; round < 150; ++round) {
@@ -269,7 +388,7 @@ void TestEngines::digitCountChanges_data()
 void TestEngines::digitCountChanges()
 {
     QFETCH(QString, engineName);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     const QByteArray s =
         "{\"index\": 7, \"previous_hash\": \"0f\", \"proof\": 1, \"transactions\": []}";
     std::uint64_t power = 10;
@@ -290,7 +409,7 @@ void TestEngines::everyTailLength_data()
 void TestEngines::everyTailLength()
 {
     QFETCH(QString, engineName);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     // Every tail length puts the digits somewhere else in the final block(s): inside
     // one block, across the 64-byte boundary, or pushing the length into a second.
     for (int tail = 0; tail < 64; ++tail) {
@@ -311,7 +430,7 @@ void TestEngines::longBlockStrings_data()
 void TestEngines::longBlockStrings()
 {
     QFETCH(QString, engineName);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     std::mt19937_64 random(7);
     for (const int length : {4096, 5000, 8191, 9000}) {
         QByteArray s = "{\"index\": 3, \"transactions\": [";
@@ -333,7 +452,7 @@ void TestEngines::rangeEdges_data()
 void TestEngines::rangeEdges()
 {
     QFETCH(QString, engineName);
-    ENGINE_OR_SKIP(engineName)
+    ENGINE_UNDER_TEST(engineName)
     const Sha256::Midstate mid = Sha256::midstate("edge");
     QCOMPARE(engine->search(mid, 1, 0, 0).attempts, 0u);
     QCOMPARE(engine->search(mid, 1, Pow::MaxProof + 1, 10).attempts, 0u);
