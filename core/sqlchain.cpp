@@ -1,5 +1,7 @@
 #include "core/sqlchain.h"
 
+#include <optional>
+
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -40,6 +42,18 @@ bool exec(QSqlDatabase &db, const QString &statement, QString *error)
     if (!query.exec(statement))
         return fail(error, reasonOf(query));
     return true;
+}
+
+// How many blocks are stored (in the caller's transaction); no value, with *reason, if
+// the query fails. The query is gone on return, so a rollback may follow at once.
+std::optional<qint64> blockCount(QSqlDatabase &db, QString *reason)
+{
+    QSqlQuery count(db);
+    if (!count.exec(u"SELECT COUNT(*) FROM blocks"_s) || !count.next()) {
+        *reason = reasonOf(count);
+        return std::nullopt;
+    }
+    return count.value(0).toLongLong();
 }
 
 bool rollback(QSqlDatabase &db, QString *error, const QString &reason)
@@ -292,18 +306,12 @@ bool createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis, bool
     if (dialect == Dialect::Postgres
         && !exec(db, u"SELECT pg_advisory_xact_lock(%1)"_s.arg(GenesisLockKey), &reason))
         return rollback(db, error, reason);
-    {
-        QSqlQuery count(db);
-        if (!count.exec(u"SELECT COUNT(*) FROM blocks"_s) || !count.next()) {
-            reason = reasonOf(count);
-            count = QSqlQuery();
-            return rollback(db, error, reason);
-        }
-        if (count.value(0).toLongLong() != 0) {
-            count = QSqlQuery();
-            db.rollback();
-            return true;
-        }
+    const std::optional<qint64> stored = blockCount(db, &reason);
+    if (!stored)
+        return rollback(db, error, reason);
+    if (*stored != 0) {
+        db.rollback();
+        return true;
     }
     if (!insertBlock(db, genesis, 0, &reason) || !recordTip(db, genesis, &reason)
         || !notify(db, dialect, genesis.index(), &reason))
@@ -442,20 +450,13 @@ bool importChain(QSqlDatabase &db, Dialect dialect, const Chain &chain, QString 
     if (dialect == Dialect::Postgres
         && !exec(db, u"LOCK TABLE blocks, pending IN EXCLUSIVE MODE"_s, &reason))
         return rollback(db, error, reason);
-    {
-        QSqlQuery count(db);
-        if (!count.exec(u"SELECT COUNT(*) FROM blocks"_s) || !count.next()) {
-            reason = reasonOf(count);
-            count = QSqlQuery();
-            return rollback(db, error, reason);
-        }
-        if (count.value(0).toLongLong() != 0) {
-            reason = u"it already holds %1 blocks: import into a new, empty database"_s
-                         .arg(count.value(0).toLongLong());
-            count = QSqlQuery();
-            return rollback(db, error, reason);
-        }
-    }
+    const std::optional<qint64> stored = blockCount(db, &reason);
+    if (!stored)
+        return rollback(db, error, reason);
+    if (*stored != 0)
+        return rollback(db, error,
+                        u"it already holds %1 blocks: import into a new, empty database"_s
+                            .arg(*stored));
     const auto &blocks = chain.blocks();
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         if (!insertBlock(db, blocks[i], chain.difficulties()[i], &reason))
