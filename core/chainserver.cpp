@@ -88,10 +88,13 @@ ChainServer::ChainServer(const Config &config, QObject *parent)
     connect(m_store, &ChainStore::tipChanged, this, [this](qint64 height) {
         if (height <= m_chain.lastBlock().index())
             return;
-        if (const Result<void> caughtUp = catchUp(); !caughtUp) {
-            qCWarning(lcServer).noquote() << "Cannot follow block" << height << ":"
-                                          << caughtUp.errorMessage();
-        }
+        // A shared store repeats its height every second while this server is behind:
+        // the same failure is logged once, not at every retry.
+        const Result<void> caughtUp = catchUp();
+        const QString failure = caughtUp ? QString() : caughtUp.errorMessage();
+        if (!failure.isEmpty() && failure != m_followError)
+            qCWarning(lcServer).noquote() << "Cannot follow block" << height << ":" << failure;
+        m_followError = failure;
     });
     m_clock.start();
     m_waitTimer->setSingleShot(true);

@@ -159,6 +159,7 @@ private:
     QTimer *m_waitTimer = nullptr;        // child of this: the next deadline
     HttpListener *m_listener = nullptr;   // child of this
     QString m_errorString;
+    QString m_followError;   // the last failure to follow the store, said once
     quint16 m_port = 0;
     ServerMetrics m_metrics;
     QElapsedTimer m_uptime;   // since listen()

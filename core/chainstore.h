@@ -79,7 +79,9 @@ public:
     virtual bool importChain(const Chain &chain, QString *error) = 0;
 
 signals:
-    // Some server committed block height (a shared store: also blocks of other servers).
+    // Some server committed block height (a shared store: also blocks of other servers,
+    // and the stored height once a second while reachable, changed or not, so that a
+    // follower that missed a block catches up; followers compare it with their own tip).
     void tipChanged(qint64 height);
     // The database went away or came back.
     void availabilityChanged(bool available);

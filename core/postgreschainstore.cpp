@@ -299,10 +299,9 @@ void PostgresChainStore::poll()
         connectionLost(oneLine(reason));
         return;
     }
-    if (*length != m_lastLength) {
-        m_lastLength = *length;
-        emit tipChanged(*length);
-    }
+    // Every tick, not only when the height changed: a follower that could not read a
+    // block it was told of (the database went away mid-read) catches up on the next one.
+    emit tipChanged(*length);
 }
 
 void PostgresChainStore::onNotification(const QString &name, QSqlDriver::NotificationSource,
@@ -312,11 +311,8 @@ void PostgresChainStore::onNotification(const QString &name, QSqlDriver::Notific
         return;
     bool ok = false;
     const qint64 height = payload.toString().toLongLong(&ok);
-    if (!ok)
-        return;
-    if (height > m_lastLength)
-        m_lastLength = height;
-    emit tipChanged(height);
+    if (ok)
+        emit tipChanged(height);
 }
 
 std::optional<Chain> PostgresChainStore::load(int difficulty, QString *error)
@@ -333,7 +329,6 @@ std::optional<Chain> PostgresChainStore::load(int difficulty, QString *error)
         std::optional<Chain> chain = SqlChain::load(db, SqlChain::Dialect::Postgres, what,
                                                     difficulty, &empty, error);
         if (chain) {
-            m_lastLength = chain->length();
             qCInfo(lcStore).noquote() << "Loaded" << chain->length() << "blocks and"
                                       << chain->pendingTransactions().size()
                                       << "pending transactions from" << displayName();
@@ -349,7 +344,6 @@ std::optional<Chain> PostgresChainStore::load(int difficulty, QString *error)
             return std::nullopt;
         }
         if (stored) {
-            m_lastLength = 1;
             qCInfo(lcStore).noquote() << "Created a new chain in" << displayName();
             return created;
         }
@@ -374,8 +368,6 @@ ChainStore::Outcome PostgresChainStore::forgeNext(const Block &previous, int dif
         fail(error, u"the chain database is unavailable: "_s + oneLine(reason));
         return Outcome::Unavailable;
     }
-    if (outcome == Outcome::Committed && block->index() > m_lastLength)
-        m_lastLength = block->index();
     fail(error, oneLine(reason));
     return outcome;
 }

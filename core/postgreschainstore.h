@@ -75,7 +75,6 @@ private:
     QString m_connectionName;
     QTimer *m_reconnectTimer = nullptr;   // children of this
     QTimer *m_pollTimer = nullptr;
-    std::int64_t m_lastLength = 0;
     bool m_open = false;
     bool m_available = false;
 

@@ -28,6 +28,7 @@ private slots:
     void firstForgeWinsSecondIsStale();
     void pendingTransactionsGoIntoOneBlock();
     void otherStoresHearOfNewBlocks();
+    void repeatsTheStoredHeight();
     void reconnectsAfterRestart();
     void importMovesChainBothWays();
     void importRefusesNonEmptyTarget();
@@ -269,6 +270,26 @@ void TestPostgresChainStore::otherStoresHearOfNewBlocks()
     QSignalSpy heard(&b, &ChainStore::tipChanged);
     populate(a, 2);
     QTRY_VERIFY_WITH_TIMEOUT(!heard.isEmpty() && heard.last().at(0).toLongLong() == 3, 5000);
+}
+
+// A follower that missed a block (the database went away while it read it) is not left
+// behind once the notification has passed: the store repeats the stored height.
+void TestPostgresChainStore::repeatsTheStoredHeight()
+{
+    PostgresChainStore a(m_cluster.url());
+    PostgresChainStore b(m_cluster.url());
+    QString error;
+    QVERIFY2(a.open(&error) && b.open(&error), qPrintable(error));
+    QVERIFY2(b.load(Difficulty, &error), qPrintable(error));
+    QSignalSpy notified(&b, &ChainStore::tipChanged);
+    populate(a, 2);
+    QTRY_VERIFY_WITH_TIMEOUT(!notified.isEmpty() && notified.last().at(0).toLongLong() == 3,
+                             5000);
+    // Nothing is forged any more: what b says now are the repeats, each of the height.
+    QSignalSpy repeated(&b, &ChainStore::tipChanged);
+    QTRY_VERIFY_WITH_TIMEOUT(repeated.count() >= 2, 10000);
+    for (const QList<QVariant> &arguments : repeated)
+        QCOMPARE(arguments.at(0).toLongLong(), 3);
 }
 
 void TestPostgresChainStore::reconnectsAfterRestart()
