@@ -24,6 +24,7 @@ private slots:
     void init();
     void cleanup();
     void serversFollowBlocksForgedElsewhere();
+    void waitersOnEveryServerHearOfABlockForgedOnOne();
     void databaseDecidesTheWinner();
     void pendingTransactionsAreShared();
     void restartedDatabaseAnswers503ThenRecovers();
@@ -145,6 +146,36 @@ void TestSharedChainServer::serversFollowBlocksForgedElsewhere()
         const Reply chain = send("GET"_ba, server->port(), u"/chain"_s);
         QCOMPARE(chain.json.value(u"length"_s).toInteger(), 4);
         QCOMPARE(server->chain().lastBlockString(), a.chain().lastBlockString());
+    }
+}
+
+// The push channel across servers: a miner waiting (GET /last_block?wait=HASH) on any
+// server is answered when a block is forged on another.
+void TestSharedChainServer::waitersOnEveryServerHearOfABlockForgedOnOne()
+{
+    ChainServer &a = *m_servers[0];
+    const QByteArray tip = a.chain().lastBlock().hash();
+    std::vector<QNetworkReply *> waiting;
+    for (std::size_t i = 1; i < m_servers.size(); ++i) {
+        QNetworkRequest request(
+            QUrl(u"http://127.0.0.1:%1/last_block?wait=%2"_s.arg(m_servers[i]->port())
+                     .arg(QString::fromLatin1(tip))));
+        waiting.push_back(m_network->get(request));
+    }
+    // Both are parked on the unchanged tip (the servers answer a wait only on a change).
+    QTest::qWait(200);
+    for (QNetworkReply *reply : waiting)
+        QVERIFY(!reply->isFinished());
+    const Reply mined = send("POST"_ba, a.port(), u"/mine"_s, mineBody(proofFor(a), u"a"_s));
+    QCOMPARE(mined.status, 200);
+    for (QNetworkReply *reply : waiting) {
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), Wait);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
+        QCOMPARE(answer.value(u"last_block"_s).toObject().value(u"index"_s).toInteger(), 2);
+        QCOMPARE(answer.value(u"last_block"_s).toObject().value(u"previous_hash"_s).toString(),
+                 QString::fromLatin1(tip));
+        reply->deleteLater();
     }
 }
 
