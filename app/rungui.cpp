@@ -75,16 +75,24 @@ int runGui(QApplication &app, const Options &options)
     if (chosen->engine)
         settings.setEngine(*chosen->engine);
 
+    // SIGINT/SIGTERM close the window as the user would: the settings are saved. Watched
+    // before the window starts the local server, so that a signal right after it says
+    // "Listening on" is not fatal; it is handled once the event loop runs, with the window.
+    QObject watching;   // the signals are watched as long as this lives
+    MainWindow *shown = nullptr;
+    onStopSignal(&watching, [&shown] {
+        if (shown)
+            shown->close();
+    });
     MiningModel model;   // workers at low priority: the desktop stays responsive
     model.setPushAllowed(!options.parser.isSet(options.noPush));
     MainWindow window(settings, model);
+    shown = &window;
     QObject::connect(&instance, &SingleInstance::activationRequested, &window, [&window] {
         window.showNormal();
         window.raise();
         window.activateWindow();
     });
-    // SIGINT/SIGTERM close the window as the user would: the settings are saved.
-    onStopSignal(&window, [&window] { window.close(); });
     window.show();
     return app.exec();
 }
