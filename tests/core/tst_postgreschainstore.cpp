@@ -6,6 +6,7 @@
 #include "core/postgreschainstore.h"
 #include "core/pow.h"
 #include "core/sqlitechainstore.h"
+#include "tests/verifyresult.h"
 #include "pgcluster.h"
 
 using namespace Qt::StringLiterals;
@@ -44,14 +45,12 @@ private:
 
 void TestPostgresChainStore::initTestCase()
 {
-    QString error;
-    QVERIFY2(m_cluster.start(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.start());
 }
 
 void TestPostgresChainStore::init()
 {
-    QString error;
-    QVERIFY2(m_cluster.reset(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.reset());
 }
 
 std::optional<std::uint64_t> TestPostgresChainStore::proofFor(const Chain &chain)
@@ -93,7 +92,7 @@ void TestPostgresChainStore::emptyDatabaseGetsGenesis()
     const std::optional<Chain> chain = store.load(Difficulty, &error);
     QVERIFY2(chain, qPrintable(error));
     QCOMPARE(chain->length(), 1);
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"1"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"1"_s);
     // A second store on the same database reads the same genesis, not a new one.
     PostgresChainStore second(m_cluster.url());
     QVERIFY2(second.open(&error), qPrintable(error));
@@ -158,12 +157,12 @@ void TestPostgresChainStore::refusesTamperedDatabase()
         QVERIFY2(store.open(&error), qPrintable(error));
         populate(store, 3);
     }
-    QString error;
-    m_cluster.psql(statement, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
-    const QString before = m_cluster.psql(u"SELECT height, json, difficulty FROM blocks"
-                                          " ORDER BY height"_s);
+    VERIFY_RESULT(m_cluster.psql(statement));
+    const Result<QString> before = m_cluster.psql(u"SELECT height, json, difficulty FROM blocks"
+                                                  " ORDER BY height"_s);
+    VERIFY_RESULT(before);
     PostgresChainStore store(m_cluster.url());
+    QString error;
     const bool opened = store.open(&error);
     if (opened) {
         QVERIFY(!store.load(Difficulty, &error));
@@ -172,8 +171,9 @@ void TestPostgresChainStore::refusesTamperedDatabase()
     QVERIFY2(error.contains(expected), qPrintable(error));
     QVERIFY2(error.contains(u"127.0.0.1"_s), qPrintable(error));
     QVERIFY2(!error.contains(PgCluster::password()), qPrintable(error));
-    QCOMPARE(m_cluster.psql(u"SELECT height, json, difficulty FROM blocks ORDER BY height"_s),
-             before);   // refused, never "fixed"
+    QCOMPARE(m_cluster.psql(u"SELECT height, json, difficulty FROM blocks ORDER BY height"_s)
+                 .valueOr(QString()),
+             *before);   // refused, never "fixed"
 }
 
 void TestPostgresChainStore::wrongPasswordIsOneClearLine()
@@ -211,8 +211,8 @@ void TestPostgresChainStore::firstForgeWinsSecondIsStale()
                          &lost, &error),
              ChainStore::Outcome::Stale);
     QVERIFY2(error.contains(u"block 2 was already forged"_s), qPrintable(error));
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"2"_s);
-    QVERIFY(m_cluster.psql(u"SELECT json FROM blocks WHERE height = 2"_s)
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"2"_s);
+    QVERIFY(m_cluster.psql(u"SELECT json FROM blocks WHERE height = 2"_s).valueOr(QString())
                 .contains(u"\"recipient\": \"a\""_s));
     // b catches up with what a forged.
     std::vector<Block> blocks;
@@ -257,7 +257,7 @@ void TestPostgresChainStore::pendingTransactionsGoIntoOneBlock()
         chain->append(std::move(forged));
     }
     QCOMPARE(senders, (QStringList{u"s0"_s, u"s1"_s, u"s2"_s, u"s3"_s, u"s4"_s}));
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM pending"_s), u"0"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM pending"_s).valueOr(QString()), u"0"_s);
 }
 
 void TestPostgresChainStore::otherStoresHearOfNewBlocks()
@@ -299,7 +299,7 @@ void TestPostgresChainStore::reconnectsAfterRestart()
     QVERIFY2(store.open(&error), qPrintable(error));
     Chain chain = populate(store, 1);
     QSignalSpy availability(&store, &ChainStore::availabilityChanged);
-    QVERIFY2(m_cluster.stop(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.stop());
     // Gone: writes fail and say so; the store notices by itself within a second or so.
     QVERIFY(!store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1), &error));
     QTRY_VERIFY_WITH_TIMEOUT(!store.isAvailable(), 10000);
@@ -309,7 +309,7 @@ void TestPostgresChainStore::reconnectsAfterRestart()
                              [&](const Json &p) { return chain.forgeFrom(p, *proof, u"m"_s, 1); },
                              &block, &error),
              ChainStore::Outcome::Unavailable);
-    QVERIFY2(m_cluster.start(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.start());
     QTRY_VERIFY_WITH_TIMEOUT(store.isAvailable(), 15000);
     QCOMPARE(availability.count(), 2);
     QCOMPARE(availability.at(0).at(0).toBool(), false);
@@ -318,7 +318,7 @@ void TestPostgresChainStore::reconnectsAfterRestart()
                              [&](const Json &p) { return chain.forgeFrom(p, *proof, u"m"_s, 1); },
                              &block, &error),
              ChainStore::Outcome::Committed);
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"3"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"3"_s);
 }
 
 void TestPostgresChainStore::importMovesChainBothWays()
@@ -340,7 +340,7 @@ void TestPostgresChainStore::importMovesChainBothWays()
     QVERIFY2(imported, qPrintable(imported.errorMessage()));
     QCOMPARE(counts.blocks, 5);
     QCOMPARE(counts.pending, 1);
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"5"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"5"_s);
     // And back into a new SQLite file: the same bytes.
     const QString back = dir.filePath(u"back.db"_s);
     const Result<void> importedBack = ChainImport::run(m_cluster.url(), back, &counts);
@@ -375,7 +375,7 @@ void TestPostgresChainStore::importRefusesNonEmptyTarget()
     QVERIFY(!nonEmpty);
     QVERIFY2(nonEmpty.errorMessage().contains(u"already holds 3 blocks"_s),
              qPrintable(nonEmpty.errorMessage()));
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"3"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"3"_s);
     const Result<void> missing = ChainImport::run(dir.filePath(u"missing.db"_s), m_cluster.url(),
                                                   &counts);
     QVERIFY(!missing);
