@@ -193,15 +193,14 @@ void TestRunServerPg::importMovesAChainIn()
     const QString path = m_dir.filePath(u"old.db"_s);
     {
         SqliteChainStore store(path);
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
-        std::optional<Chain> chain = store.load(2, &error);
-        QVERIFY2(chain, qPrintable(error));
+        VERIFY_RESULT(store.open());
+        Result<Chain> chain = store.load(2);
+        VERIFY_RESULT(chain);
         for (int i = 0; i < 3; ++i) {
             const auto proof = Pow::search(chain->lastBlockString(), 2, 0, 1'000'000);
             QVERIFY(proof);
             Block block = chain->forge(*proof, u"m"_s, 1);
-            QVERIFY2(store.appendBlock(block, 2, &error), qPrintable(error));
+            VERIFY_RESULT(store.appendBlock(block, 2));
             chain->append(std::move(block));
         }
     }
