@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,44 +26,32 @@ struct Close
 };
 using Database = std::unique_ptr<sqlite3, Close>;
 
-bool fail(QString *error, const QString &message)
-{
-    if (error)
-        *error = message;
-    return false;
-}
-
 QString sqliteError(sqlite3 *db)
 {
     return QString::fromUtf8(sqlite3_errmsg(db));
 }
 
-Database open(const QString &path, int flags, QString *error)
+Result<Database> open(const QString &path, int flags)
 {
     sqlite3 *handle = nullptr;
     const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &handle, flags, nullptr);
     Database db(handle);
-    if (rc != SQLITE_OK) {
-        fail(error, handle ? sqliteError(handle) : QString::fromUtf8(sqlite3_errstr(rc)));
-        return nullptr;
-    }
+    if (rc != SQLITE_OK)
+        return Error{handle ? sqliteError(handle) : QString::fromUtf8(sqlite3_errstr(rc))};
     sqlite3_busy_timeout(handle, BusyTimeoutMs);
     return db;
 }
 
 // The first column of the first row of a query, as text.
-QString single(sqlite3 *db, const char *sql, QString *error)
+Result<QString> single(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-        fail(error, sqliteError(db));
-        return QString();
-    }
-    QString value;
-    if (sqlite3_step(statement) == SQLITE_ROW)
-        value = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(statement, 0)));
-    else
-        fail(error, sqliteError(db));
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK)
+        return Error{sqliteError(db)};
+    Result<QString> value = sqlite3_step(statement) == SQLITE_ROW
+        ? Result<QString>(QString::fromUtf8(
+            reinterpret_cast<const char *>(sqlite3_column_text(statement, 0))))
+        : Result<QString>(Error{sqliteError(db)});
     sqlite3_finalize(statement);
     return value;
 }
@@ -88,19 +77,21 @@ Result<void> write(const QString &path, const QString &target, qint64 *blocks)
         return Error{what + u"there is no database file there"_s};
     const QString partial = target + u".partial"_s;
     QFile::remove(partial);
-    QString reason;
     {
-        const Database source = open(path, SQLITE_OPEN_READWRITE, &reason);
-        if (!source)
-            return Error{what + reason};
-        if (single(source.get(), "SELECT value FROM meta WHERE key = 'format'", &reason)
-            != u"blockforge-chain-1"_s) {
+        Result<Database> opened = open(path, SQLITE_OPEN_READWRITE);
+        if (!opened)
+            return Error{what + opened.errorMessage()};
+        const Database source = std::move(*opened);
+        const Result<QString> format = single(source.get(),
+                                              "SELECT value FROM meta WHERE key = 'format'");
+        if (!format || *format != u"blockforge-chain-1"_s) {
             return Error{what + u"it is not a blockforge chain database"_s
-                         + (reason.isEmpty() ? QString() : u" ("_s + reason + u')')};
+                         + (format ? QString() : u" ("_s + format.errorMessage() + u')')};
         }
-        const Database copy = open(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &reason);
-        if (!copy)
-            return Error{what + reason};
+        opened = open(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        if (!opened)
+            return Error{what + opened.errorMessage()};
+        const Database copy = std::move(*opened);
         sqlite3_backup *backup = sqlite3_backup_init(copy.get(), "main", source.get(), "main");
         if (!backup)
             return Error{what + sqliteError(copy.get())};
@@ -117,14 +108,17 @@ Result<void> write(const QString &path, const QString &target, qint64 *blocks)
             QFile::remove(partial);
             return Error{what + QString::fromUtf8(sqlite3_errstr(rc))};
         }
-        const QString check = single(copy.get(), "PRAGMA integrity_check", &reason);
-        const QString count = single(copy.get(), "SELECT COUNT(*) FROM blocks", &reason);
-        if (check != u"ok"_s || count.isEmpty()) {
+        const Result<QString> check = single(copy.get(), "PRAGMA integrity_check");
+        const Result<QString> count = single(copy.get(), "SELECT COUNT(*) FROM blocks");
+        if (!check || *check != u"ok"_s || !count || count->isEmpty()) {
             QFile::remove(partial);
-            return Error{what + u"the copy fails its check: "_s
-                         + (check.isEmpty() ? reason : check)};
+            // What integrity_check found, or why a query failed.
+            const QString why = !check ? check.errorMessage()
+                : *check != u"ok"_s    ? *check
+                                       : count.errorMessage();
+            return Error{what + u"the copy fails its check: "_s + why};
         }
-        *blocks = count.toLongLong();
+        *blocks = count->toLongLong();
     }   // both closed: the copy is committed and synced (synchronous=FULL by default)
     const QByteArray from = QFile::encodeName(partial);
     if (std::rename(from.constData(), QFile::encodeName(target).constData()) != 0) {

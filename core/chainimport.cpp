@@ -17,26 +17,25 @@ Result<void> run(const QString &source, const QString &target, Counts *counts)
     const std::unique_ptr<ChainStore> to = ChainStore::create(target);
     if (from->displayName() == to->displayName())
         return Error{u"Cannot import \"%1\" into itself"_s.arg(from->displayName())};
-    QString reason;
-    if (!from->open(&reason))
-        return Error{reason};
+    if (const Result<void> opened = from->open(); !opened)
+        return opened;
     // The difficulty only matters for a new chain, and a source without blocks is refused.
-    std::optional<Chain> chain = from->load(Pow::DefaultDifficulty, &reason);
+    const Result<Chain> chain = from->load(Pow::DefaultDifficulty);
     from->close();
     if (!chain)
-        return Error{reason};
-    if (!to->open(&reason))
-        return Error{reason};
+        return chain.error();
+    if (const Result<void> opened = to->open(); !opened)
+        return opened;
     const QString what = u"Cannot import into \"%1\": "_s.arg(to->displayName());
-    if (!to->importChain(*chain, &reason))
-        return Error{what + reason};
+    if (const Result<void> imported = to->importChain(*chain); !imported)
+        return Error{what + imported.errorMessage()};
     // Read it back the way a server will: verified, then compared block by block.
     to->close();
-    if (!to->open(&reason))
-        return Error{what + reason};
-    const std::optional<Chain> copy = to->load(Pow::DefaultDifficulty, &reason);
+    if (const Result<void> reopened = to->open(); !reopened)
+        return Error{what + reopened.errorMessage()};
+    const Result<Chain> copy = to->load(Pow::DefaultDifficulty);
     if (!copy)
-        return Error{what + u"the copy does not verify: "_s + reason};
+        return Error{what + u"the copy does not verify: "_s + copy.errorMessage()};
     if (copy->length() != chain->length())
         return Error{what + u"the copy holds %1 blocks, not %2"_s.arg(copy->length())
                                 .arg(chain->length())};

@@ -118,16 +118,17 @@ Result<void> ChainServer::open()
     } else if (m_config.maxBlockBytes <= BlockReserve) {
         m_errorString = u"A block budget of %1 bytes leaves no room for transactions"_s
                             .arg(m_config.maxBlockBytes);
-    } else if (m_store->open(&m_errorString)) {
-        std::optional<Chain> chain = m_store->load(m_config.difficulty, &m_errorString);
-        if (chain) {
-            m_chain = std::move(*chain);
-            m_chain.setDifficulty(m_config.difficulty);
-            m_chain.setPendingBudget(m_config.maxBlockBytes - BlockReserve);
-            refreshAnswers(true);
-            return {};
-        }
+    } else if (const Result<void> opened = m_store->open(); !opened) {
+        m_errorString = opened.errorMessage();
+    } else if (Result<Chain> chain = m_store->load(m_config.difficulty); !chain) {
+        m_errorString = chain.errorMessage();
         m_store->close();
+    } else {
+        m_chain = std::move(*chain);
+        m_chain.setDifficulty(m_config.difficulty);
+        m_chain.setPendingBudget(m_config.maxBlockBytes - BlockReserve);
+        refreshAnswers(true);
+        return {};
     }
     return Error{m_errorString};
 }
@@ -266,13 +267,11 @@ void ChainServer::refreshAnswers(bool rebuildChain)
 
 Result<void> ChainServer::catchUp()
 {
-    std::vector<Block> blocks;
-    std::vector<int> difficulties;
-    Json pending;
+    Result<ChainStore::Update> update = m_store->readSince(m_chain.lastBlock().index());
+    if (!update)
+        return update.error();
+    auto &[blocks, difficulties, pending] = *update;
     QString error;
-    if (!m_store->readSince(m_chain.lastBlock().index(), &blocks, &difficulties, &pending,
-                            &error))
-        return Error{error};
     // Never trust a block because it is in the database: each must follow the one before.
     std::size_t adopted = 0;
     for (; adopted < blocks.size(); ++adopted) {
@@ -558,12 +557,10 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
     const QByteArray previousAnswer = m_lastBlockAnswer;
     const QByteArray previousHash = m_tipHash;
     bool announced = false;
-    Block block;
-    QString error;
-    const ChainStore::Outcome outcome = m_store->forgeNext(
+    const Result<std::optional<Block>> forged = m_store->forgeNext(
         previous, m_chain.difficulty(),
         [&](const Json &pending) {
-            Block forged = m_chain.forgeFrom(pending, proof, id, m_config.reward);
+            Block block = m_chain.forgeFrom(pending, proof, id, m_config.reward);
             // The store has checked that the tip is still ours (PostgreSQL: its row is
             // locked), so this block is the next one unless the commit fails. Waiting
             // miners learn of it now, while it is committed (an fsync, up to tens of
@@ -571,39 +568,39 @@ HttpAnswer ChainServer::judgeProof(const QByteArray &bytes)
             // handled before the commit ends, since one thread handles everything, and the
             // winner's 200 still waits for it. Should the commit fail, the tip moves back
             // and a miner that waits on the lost block is answered at once with the real one.
-            m_lastBlockAnswer = lastBlockAnswer(forged.blockString());
-            m_tipHash = forged.hash();
+            m_lastBlockAnswer = lastBlockAnswer(block.blockString());
+            m_tipHash = block.hash();
             announced = true;
-            emit tipChanged(forged);
-            return forged;
-        },
-        &block, &error);
-    if (outcome != ChainStore::Outcome::Committed && announced) {
+            emit tipChanged(block);
+            return block;
+        });
+    if (!(forged && *forged) && announced) {
         m_lastBlockAnswer = previousAnswer;
         m_tipHash = previousHash;
         emit tipChanged(previous);
     }
-    switch (outcome) {
-    case ChainStore::Outcome::Committed:
-        break;
-    case ChainStore::Outcome::Stale: {
+    if (!forged) {
+        m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
+        // The store says which failure it was: the database gone for now, or this write.
+        if (!m_store->isAvailable()) {
+            qCWarning(lcServer).noquote() << "Cannot store block" << previous.index() + 1 << ":"
+                                          << forged.errorMessage();
+            return message(u"The chain database is unavailable: try again shortly"_s,
+                           Status::ServiceUnavailable);
+        }
+        qCWarning(lcServer) << "Cannot store block" << previous.index() + 1 << ":"
+                            << forged.errorMessage();
+        return message(u"Cannot store the block: "_s + forged.errorMessage(),
+                       Status::InternalServerError);
+    }
+    if (!*forged) {
         // Another server won this block: follow it, and answer as for any late proof.
         if (const Result<void> caughtUp = catchUp(); !caughtUp)
             qCWarning(lcServer).noquote() << "Cannot follow the chain:" << caughtUp.errorMessage();
         m_metrics.countProof(ServerMetrics::Proof::Stale);
         return staleAnswer(previous.index() + 1);
     }
-    case ChainStore::Outcome::Unavailable:
-        qCWarning(lcServer).noquote() << "Cannot store block" << previous.index() + 1 << ":"
-                                      << error;
-        m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
-        return message(u"The chain database is unavailable: try again shortly"_s,
-                       Status::ServiceUnavailable);
-    case ChainStore::Outcome::Failed:
-        qCWarning(lcServer) << "Cannot store block" << previous.index() + 1 << ":" << error;
-        m_metrics.countProof(ServerMetrics::Proof::StoreFailed);
-        return message(u"Cannot store the block: "_s + error, Status::InternalServerError);
-    }
+    const Block &block = **forged;
     m_chain.append(block);
     refreshAnswers(false);
     m_metrics.countProof(ServerMetrics::Proof::Forged);
@@ -654,16 +651,16 @@ HttpAnswer ChainServer::newTransaction(const QByteArray &bytes)
         return message(u"The next block is full (%1 of %2 bytes of transactions pending):"
                        " try again once it is forged"_s.arg(m_chain.pendingBytes()).arg(budget),
                        Status::ServiceUnavailable);
-    QString error;
     if (!m_store->isAvailable())
         return message(u"The chain database is unavailable: try again shortly"_s,
                        Status::ServiceUnavailable);
-    if (!m_store->addPendingTransaction(transaction, &error)) {
-        qCWarning(lcServer) << "Cannot store a transaction:" << error;
+    if (const Result<void> added = m_store->addPendingTransaction(transaction); !added) {
+        qCWarning(lcServer) << "Cannot store a transaction:" << added.errorMessage();
         if (!m_store->isAvailable())
             return message(u"The chain database is unavailable: try again shortly"_s,
                            Status::ServiceUnavailable);
-        return message(u"Cannot store the transaction: "_s + error, Status::InternalServerError);
+        return message(u"Cannot store the transaction: "_s + added.errorMessage(),
+                       Status::InternalServerError);
     }
     const std::int64_t index = m_chain.addTransaction(transaction);
     return message(u"Transaction will be added to Block %1"_s.arg(index), Status::Created);

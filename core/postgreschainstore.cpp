@@ -1,6 +1,7 @@
 #include "core/postgreschainstore.h"
 
 #include <atomic>
+#include <utility>
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -28,13 +29,6 @@ constexpr int StatementTimeoutMs = 10'000;
 constexpr qint64 SchemaLockKey = 0x626c6b66;   // "blkf"
 
 std::atomic<int> s_connectionCounter {0};
-
-bool fail(QString *error, const QString &message)
-{
-    if (error)
-        *error = message;
-    return false;
-}
 }
 
 PostgresChainStore::PostgresChainStore(const QString &location)
@@ -72,48 +66,44 @@ QString PostgresChainStore::oneLine(const QString &text) const
     return line;
 }
 
-bool PostgresChainStore::open(QString *error)
+Result<void> PostgresChainStore::open()
 {
     close();
     const QString what = u"Cannot open chain database \"%1\": "_s.arg(displayName());
     const QString scheme = m_url.scheme();
     if (!m_url.isValid() || (scheme != u"postgresql"_s && scheme != u"postgres"_s))
-        return fail(error, what + u"expected postgresql://user:password@host:port/dbname"_s);
+        return Error{what + u"expected postgresql://user:password@host:port/dbname"_s};
     if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))
-        return fail(error, what + u"Qt's PostgreSQL driver (QPSQL) is missing: install"
-                                  " libqt6sql6-psql"_s);
-    QString reason;
-    if (!openConnection(&reason))
-        return fail(error, what + reason);
+        return Error{what + u"Qt's PostgreSQL driver (QPSQL) is missing: install"
+                            " libqt6sql6-psql"_s};
+    if (const Result<void> connected = openConnection(); !connected)
+        return Error{what + connected.errorMessage()};
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    bool ok = db.transaction();
-    if (!ok)
-        reason = oneLine(db.lastError().text());
-    const auto exec = [&](const QString &statement) {
+    Result<void> ready;
+    if (!db.transaction())
+        ready = Error{db.lastError().text()};
+    QStringList statements{u"SELECT pg_advisory_xact_lock(%1)"_s.arg(SchemaLockKey)};
+    statements += SqlChain::schema(SqlChain::Dialect::Postgres);
+    for (const QString &statement : std::as_const(statements)) {
+        if (!ready)
+            break;
         QSqlQuery query(db);
-        if (query.exec(statement))
-            return true;
-        reason = oneLine(query.lastError().text());
-        return false;
-    };
-    ok = ok && exec(u"SELECT pg_advisory_xact_lock(%1)"_s.arg(SchemaLockKey));
-    const QStringList schema = SqlChain::schema(SqlChain::Dialect::Postgres);
-    for (const QString &statement : schema)
-        ok = ok && exec(statement);
-    ok = ok && SqlChain::checkFormat(db, &reason);
-    if (ok && !db.commit()) {
-        reason = oneLine(db.lastError().text());
-        ok = false;
+        if (!query.exec(statement))
+            ready = Error{query.lastError().text()};
     }
-    if (!ok) {
+    if (ready)
+        ready = SqlChain::checkFormat(db);
+    if (ready && !db.commit())
+        ready = Error{db.lastError().text()};
+    if (!ready) {
         db.rollback();
         db = QSqlDatabase();
         close();
-        return fail(error, what + oneLine(reason));
+        return Error{what + oneLine(ready.errorMessage())};
     }
     m_pollTimer->start();
     qCInfo(lcStore).noquote() << "Opened chain database" << displayName();
-    return true;
+    return {};
 }
 
 void PostgresChainStore::ThreadJoiner::operator()(QThread *thread) const
@@ -149,7 +139,7 @@ void PostgresChainStore::configure(QSqlDatabase &db) const
     db.setConnectOptions(options.join(u';'));
 }
 
-bool PostgresChainStore::openConnection(QString *error)
+Result<void> PostgresChainStore::openConnection()
 {
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, m_connectionName);
@@ -158,7 +148,7 @@ bool PostgresChainStore::openConnection(QString *error)
             const QString reason = oneLine(db.lastError().text());
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(m_connectionName);
-            return fail(error, reason);
+            return Error{reason};
         }
         QSqlDriver *driver = db.driver();
         if (!driver->subscribeToNotification(QLatin1StringView(SqlChain::NotifyChannel))) {
@@ -166,13 +156,13 @@ bool PostgresChainStore::openConnection(QString *error)
             db.close();
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(m_connectionName);
-            return fail(error, u"cannot LISTEN for new blocks: "_s + reason);
+            return Error{u"cannot LISTEN for new blocks: "_s + reason};
         }
         connect(driver, &QSqlDriver::notification, this, &PostgresChainStore::onNotification);
     }
     m_open = true;
     m_available = true;
-    return true;
+    return {};
 }
 
 void PostgresChainStore::closeConnection()
@@ -198,15 +188,15 @@ void PostgresChainStore::close()
     m_available = false;
 }
 
-bool PostgresChainStore::ensureAvailable(QString *error)
+Result<void> PostgresChainStore::ensureAvailable()
 {
     if (!m_open)
-        return fail(error, u"the database is not open"_s);
+        return Error{u"the database is not open"_s};
     if (m_available && !QSqlDatabase::database(m_connectionName, false).isOpen())
         connectionLost(u"the server closed the connection"_s);   // the driver saw it end
     if (!m_available)
-        return fail(error, u"the chain database is unavailable (reconnecting)"_s);
-    return true;
+        return Error{u"the chain database is unavailable (reconnecting)"_s};
+    return {};
 }
 
 bool PostgresChainStore::stillConnected()
@@ -272,10 +262,10 @@ void PostgresChainStore::probeFinished(bool reachable, const QString &reason)
 {
     if (m_available || !m_reconnectTimer->isActive())
         return;   // closed meanwhile
-    QString failure = reason;
-    if (!reachable || !openConnection(&failure)) {
+    const Result<void> connected = reachable ? openConnection() : Result<void>(Error{reason});
+    if (!connected) {
         qCDebug(lcStore).noquote() << "Reconnecting to" << displayName() << "failed:"
-                                   << oneLine(failure);
+                                   << oneLine(connected.errorMessage());
         return;
     }
     m_reconnectTimer->stop();
@@ -290,13 +280,12 @@ void PostgresChainStore::poll()
     if (!m_available)
         return;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QString reason = u"the server closed the connection"_s;
-    const std::optional<std::int64_t> length = db.isOpen()
-        ? SqlChain::storedLength(db, &reason)
-        : std::nullopt;
+    const Result<std::int64_t> length = db.isOpen()
+        ? SqlChain::storedLength(db)
+        : Result<std::int64_t>(Error{u"the server closed the connection"_s});
     if (!length) {
         db = QSqlDatabase();
-        connectionLost(oneLine(reason));
+        connectionLost(oneLine(length.errorMessage()));
         return;
     }
     // Every tick, not only when the height changed: a follower that could not read a
@@ -315,110 +304,104 @@ void PostgresChainStore::onNotification(const QString &name, QSqlDriver::Notific
         emit tipChanged(height);
 }
 
-std::optional<Chain> PostgresChainStore::load(int difficulty, QString *error)
+Result<Chain> PostgresChainStore::load(int difficulty)
 {
     const QString what = u"Chain database \"%1\" "_s.arg(displayName());
-    QString reason;
-    if (!ensureAvailable(&reason)) {
-        fail(error, what + reason);
-        return std::nullopt;
-    }
+    if (const Result<void> available = ensureAvailable(); !available)
+        return Error{what + available.errorMessage()};
     for (int attempt = 0; attempt < 2; ++attempt) {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        bool empty = false;
-        std::optional<Chain> chain = SqlChain::load(db, SqlChain::Dialect::Postgres, what,
-                                                    difficulty, &empty, error);
-        if (chain) {
-            qCInfo(lcStore).noquote() << "Loaded" << chain->length() << "blocks and"
-                                      << chain->pendingTransactions().size()
+        Result<std::optional<Chain>> stored = SqlChain::load(db, SqlChain::Dialect::Postgres,
+                                                             what, difficulty);
+        if (!stored)
+            return stored.error();
+        if (*stored) {
+            Chain &chain = **stored;
+            qCInfo(lcStore).noquote() << "Loaded" << chain.length() << "blocks and"
+                                      << chain.pendingTransactions().size()
                                       << "pending transactions from" << displayName();
-            return chain;
+            return std::move(chain);
         }
-        if (!empty)
-            return std::nullopt;
         Chain created(difficulty);
-        bool stored = false;
-        if (!SqlChain::createGenesis(db, SqlChain::Dialect::Postgres, created.lastBlock(),
-                                     &stored, &reason)) {
-            fail(error, what + u"cannot store the genesis block: "_s + oneLine(reason));
-            return std::nullopt;
+        const Result<bool> genesis = SqlChain::createGenesis(db, SqlChain::Dialect::Postgres,
+                                                             created.lastBlock());
+        if (!genesis) {
+            return Error{what + u"cannot store the genesis block: "_s
+                         + oneLine(genesis.errorMessage())};
         }
-        if (stored) {
+        if (*genesis) {
             qCInfo(lcStore).noquote() << "Created a new chain in" << displayName();
             return created;
         }
         // Another server starting at the same moment stored its genesis first: read it.
     }
-    fail(error, what + u"cannot be read: it changed while being read twice"_s);
-    return std::nullopt;
+    return Error{what + u"cannot be read: it changed while being read twice"_s};
 }
 
-ChainStore::Outcome PostgresChainStore::forgeNext(const Block &previous, int difficulty,
-                                                  const BlockBuilder &build, Block *block,
-                                                  QString *error)
+Result<std::optional<Block>> PostgresChainStore::forgeNext(const Block &previous, int difficulty,
+                                                           const BlockBuilder &build)
 {
-    if (!ensureAvailable(error))
-        return m_open ? Outcome::Unavailable : Outcome::Failed;
+    if (const Result<void> available = ensureAvailable(); !available)
+        return available.error();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QString reason;
-    const Outcome outcome = SqlChain::forgeNext(db, SqlChain::Dialect::Postgres, previous,
-                                                difficulty, build, block, &reason);
+    Result<std::optional<Block>> forged = SqlChain::forgeNext(db, SqlChain::Dialect::Postgres,
+                                                              previous, difficulty, build);
     db = QSqlDatabase();
-    if (outcome == Outcome::Failed && !stillConnected()) {
-        fail(error, u"the chain database is unavailable: "_s + oneLine(reason));
-        return Outcome::Unavailable;
-    }
-    fail(error, oneLine(reason));
-    return outcome;
+    if (forged)
+        return forged;
+    // A lost connection leaves the store unavailable (503); anything else is a failure.
+    if (!stillConnected())
+        return Error{u"the chain database is unavailable: "_s + oneLine(forged.errorMessage())};
+    return Error{oneLine(forged.errorMessage())};
 }
 
-bool PostgresChainStore::appendBlock(const Block &block, int difficulty, QString *error)
+Result<void> PostgresChainStore::appendBlock(const Block &block, int difficulty)
 {
-    if (!ensureAvailable(error))
-        return false;
+    if (Result<void> available = ensureAvailable(); !available)
+        return available;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QString reason;
-    if (SqlChain::appendBlock(db, SqlChain::Dialect::Postgres, block, difficulty, &reason))
-        return true;
+    const Result<void> appended = SqlChain::appendBlock(db, SqlChain::Dialect::Postgres, block,
+                                                        difficulty);
+    if (appended)
+        return appended;
     db = QSqlDatabase();
     stillConnected();
-    return fail(error, oneLine(reason));
+    return Error{oneLine(appended.errorMessage())};
 }
 
-bool PostgresChainStore::addPendingTransaction(const Json &transaction, QString *error)
+Result<void> PostgresChainStore::addPendingTransaction(const Json &transaction)
 {
-    if (!ensureAvailable(error))
-        return false;
+    if (Result<void> available = ensureAvailable(); !available)
+        return available;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QString reason;
-    if (SqlChain::addPendingTransaction(db, transaction, &reason))
-        return true;
+    const Result<void> added = SqlChain::addPendingTransaction(db, transaction);
+    if (added)
+        return added;
     db = QSqlDatabase();
     stillConnected();
-    return fail(error, oneLine(reason));
+    return Error{oneLine(added.errorMessage())};
 }
 
-bool PostgresChainStore::readSince(std::int64_t height, std::vector<Block> *blocks,
-                                   std::vector<int> *difficulties, Json *pending, QString *error)
+Result<ChainStore::Update> PostgresChainStore::readSince(std::int64_t height)
 {
-    if (!ensureAvailable(error))
-        return false;
+    if (const Result<void> available = ensureAvailable(); !available)
+        return available.error();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QString reason;
-    if (SqlChain::readSince(db, height, blocks, difficulties, pending, &reason))
-        return true;
+    Result<Update> update = SqlChain::readSince(db, height);
+    if (update)
+        return update;
     db = QSqlDatabase();
     stillConnected();
-    return fail(error, oneLine(reason));
+    return Error{oneLine(update.errorMessage())};
 }
 
-bool PostgresChainStore::importChain(const Chain &chain, QString *error)
+Result<void> PostgresChainStore::importChain(const Chain &chain)
 {
-    if (!ensureAvailable(error))
-        return false;
+    if (Result<void> available = ensureAvailable(); !available)
+        return available;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QString reason;
-    if (SqlChain::importChain(db, SqlChain::Dialect::Postgres, chain, &reason))
-        return true;
-    return fail(error, oneLine(reason));
+    const Result<void> imported = SqlChain::importChain(db, SqlChain::Dialect::Postgres, chain);
+    if (imported)
+        return imported;
+    return Error{oneLine(imported.errorMessage())};
 }

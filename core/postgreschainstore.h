@@ -36,29 +36,27 @@ public:
     explicit PostgresChainStore(const QString &location);
     ~PostgresChainStore() override;
 
-    bool open(QString *error) override;
+    Result<void> open() override;
     void close() override;
     bool isOpen() const override { return m_open; }
     QString displayName() const override;
     bool isShared() const override { return true; }
     bool isAvailable() const override { return m_open && m_available; }
 
-    std::optional<Chain> load(int difficulty, QString *error) override;
-    Outcome forgeNext(const Block &previous, int difficulty, const BlockBuilder &build,
-                      Block *block, QString *error) override;
-    bool appendBlock(const Block &block, int difficulty, QString *error) override;
-    bool addPendingTransaction(const CanonicalJson::Json &transaction, QString *error) override;
-    bool readSince(std::int64_t height, std::vector<Block> *blocks,
-                   std::vector<int> *difficulties, CanonicalJson::Json *pending,
-                   QString *error) override;
-    bool importChain(const Chain &chain, QString *error) override;
+    Result<Chain> load(int difficulty) override;
+    Result<std::optional<Block>> forgeNext(const Block &previous, int difficulty,
+                                           const BlockBuilder &build) override;
+    Result<void> appendBlock(const Block &block, int difficulty) override;
+    Result<void> addPendingTransaction(const CanonicalJson::Json &transaction) override;
+    Result<Update> readSince(std::int64_t height) override;
+    Result<void> importChain(const Chain &chain) override;
 
 private:
     // Sets host, port, user, password, database and libpq options on db.
     void configure(QSqlDatabase &db) const;
-    bool openConnection(QString *error);
+    Result<void> openConnection();
     void closeConnection();
-    bool ensureAvailable(QString *error);
+    Result<void> ensureAvailable();
     // After a failed statement: whether the connection still answers; if not, the
     // database is marked unavailable and reconnecting starts.
     bool stillConnected();

@@ -1,6 +1,7 @@
 #include "core/sqlchain.h"
 
 #include <optional>
+#include <utility>
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -18,13 +19,6 @@ constexpr auto Format = "blockforge-chain-1";
 constexpr int MaxPendingRead = 10'000;
 constexpr qint64 GenesisLockKey = 0x626c6b67;   // "blkg"
 
-bool fail(QString *error, const QString &message)
-{
-    if (error)
-        *error = message;
-    return false;
-}
-
 QString text(const QByteArray &utf8)
 {
     return QString::fromUtf8(utf8);
@@ -36,33 +30,32 @@ QString reasonOf(const QSqlQuery &query)
     return reason.isEmpty() ? u"unknown database error"_s : reason;
 }
 
-bool exec(QSqlDatabase &db, const QString &statement, QString *error)
+Result<void> exec(QSqlDatabase &db, const QString &statement)
 {
     QSqlQuery query(db);
     if (!query.exec(statement))
-        return fail(error, reasonOf(query));
-    return true;
+        return Error{reasonOf(query)};
+    return {};
 }
 
-// How many blocks are stored (in the caller's transaction); no value, with *reason, if
-// the query fails. The query is gone on return, so a rollback may follow at once.
-std::optional<qint64> blockCount(QSqlDatabase &db, QString *reason)
+// How many blocks are stored (in the caller's transaction). The query is gone on return,
+// so a rollback may follow at once.
+Result<qint64> blockCount(QSqlDatabase &db)
 {
     QSqlQuery count(db);
-    if (!count.exec(u"SELECT COUNT(*) FROM blocks"_s) || !count.next()) {
-        *reason = reasonOf(count);
-        return std::nullopt;
-    }
+    if (!count.exec(u"SELECT COUNT(*) FROM blocks"_s) || !count.next())
+        return Error{reasonOf(count)};
     return count.value(0).toLongLong();
 }
 
-bool rollback(QSqlDatabase &db, QString *error, const QString &reason)
+// Ends the caller's transaction after a failure: return rollback(db, why);
+Error rollback(QSqlDatabase &db, const QString &reason)
 {
     db.rollback();
-    return fail(error, reason);
+    return Error{reason};
 }
 
-bool insertBlock(QSqlDatabase &db, const Block &block, int difficulty, QString *error)
+Result<void> insertBlock(QSqlDatabase &db, const Block &block, int difficulty)
 {
     QSqlQuery insert(db);
     insert.prepare(u"INSERT INTO blocks (height, json, difficulty) VALUES (?, ?, ?)"_s);
@@ -70,11 +63,11 @@ bool insertBlock(QSqlDatabase &db, const Block &block, int difficulty, QString *
     insert.addBindValue(text(block.blockString()));
     insert.addBindValue(difficulty);
     if (!insert.exec())
-        return fail(error, reasonOf(insert));
-    return true;
+        return Error{reasonOf(insert)};
+    return {};
 }
 
-bool recordTip(QSqlDatabase &db, const Block &block, QString *error)
+Result<void> recordTip(QSqlDatabase &db, const Block &block)
 {
     QSqlQuery meta(db);
     meta.prepare(u"INSERT INTO meta (key, value) VALUES ('tip', ?), ('length', ?)"
@@ -82,63 +75,62 @@ bool recordTip(QSqlDatabase &db, const Block &block, QString *error)
     meta.addBindValue(text(block.hash()));
     meta.addBindValue(QString::number(block.index()));
     if (!meta.exec())
-        return fail(error, reasonOf(meta));
-    return true;
+        return Error{reasonOf(meta)};
+    return {};
 }
 
-bool notify(QSqlDatabase &db, SqlChain::Dialect dialect, std::int64_t height, QString *error)
+Result<void> notify(QSqlDatabase &db, SqlChain::Dialect dialect, std::int64_t height)
 {
     if (dialect != SqlChain::Dialect::Postgres)
-        return true;
+        return {};
     return exec(db, u"NOTIFY %1, '%2'"_s.arg(QLatin1StringView(SqlChain::NotifyChannel))
-                        .arg(height), error);
+                        .arg(height));
 }
 
-bool commit(QSqlDatabase &db, QString *error)
+Result<void> commit(QSqlDatabase &db)
 {
     if (db.commit())
-        return true;
-    return rollback(db, error, db.lastError().text());
+        return {};
+    return rollback(db, db.lastError().text());
 }
 
 // Parses a stored block and checks it is the block at height in canonical form.
-std::optional<Block> storedBlock(qint64 height, const QByteArray &stored, QString *error)
+Result<Block> storedBlock(qint64 height, const QByteArray &stored)
 {
     Result<Block> block = Block::fromWire(stored);
-    if (!block) {
-        fail(error, u"block %1: %2"_s.arg(height).arg(block.errorMessage()));
-        return std::nullopt;
-    }
-    if (block->index() != height) {
-        fail(error, u"block %1 says index %2"_s.arg(height).arg(block->index()));
-        return std::nullopt;
-    }
-    if (block->blockString() != stored) {
-        fail(error, u"block %1 is not in canonical form"_s.arg(height));
-        return std::nullopt;
-    }
-    return std::move(*block);
+    if (!block)
+        return Error{u"block %1: %2"_s.arg(height).arg(block.errorMessage())};
+    if (block->index() != height)
+        return Error{u"block %1 says index %2"_s.arg(height).arg(block->index())};
+    if (block->blockString() != stored)
+        return Error{u"block %1 is not in canonical form"_s.arg(height)};
+    return block;
 }
 
-// Every pending transaction, oldest first, with its id.
-bool readPending(QSqlDatabase &db, Json *pending, std::vector<qint64> *ids, QString *error)
+// The stored pending transactions, oldest first, with their ids.
+struct Pending
+{
+    Json transactions = Json::array();
+    std::vector<qint64> ids;
+};
+
+Result<Pending> readPending(QSqlDatabase &db)
 {
     QSqlQuery query(db);
     query.setForwardOnly(true);
     if (!query.exec(u"SELECT id, json FROM pending ORDER BY id LIMIT %1"_s.arg(MaxPendingRead)))
-        return fail(error, reasonOf(query));
-    *pending = Json::array();
+        return Error{reasonOf(query)};
+    Pending pending;
     while (query.next()) {
         Result<Json> transaction = CanonicalJson::parse(query.value(1).toString().toUtf8());
         if (!transaction || !transaction->is_object()) {
-            return fail(error, u"pending transaction %1 is not a JSON object"_s
-                                   .arg(query.value(0).toLongLong()));
+            return Error{u"pending transaction %1 is not a JSON object"_s
+                             .arg(query.value(0).toLongLong())};
         }
-        pending->push_back(std::move(*transaction));
-        if (ids)
-            ids->push_back(query.value(0).toLongLong());
+        pending.transactions.push_back(std::move(*transaction));
+        pending.ids.push_back(query.value(0).toLongLong());
     }
-    return true;
+    return pending;
 }
 }
 
@@ -160,58 +152,49 @@ QStringList schema(Dialect dialect)
     };
 }
 
-bool checkFormat(QSqlDatabase &db, QString *error)
+Result<void> checkFormat(QSqlDatabase &db)
 {
     QSqlQuery query(db);
     if (!query.exec(u"SELECT value FROM meta WHERE key = 'format'"_s))
-        return fail(error, reasonOf(query));
+        return Error{reasonOf(query)};
     if (query.next()) {
         const QString format = query.value(0).toString();
         if (format != QLatin1StringView(Format)) {
-            return fail(error, u"unknown format \"%1\" (expected %2)"_s
-                                   .arg(format, QLatin1StringView(Format)));
+            return Error{u"unknown format \"%1\" (expected %2)"_s
+                             .arg(format, QLatin1StringView(Format))};
         }
-        return true;
+        return {};
     }
     query = QSqlQuery();
     // Two servers starting on one new database both get here: the second insert is a no-op.
     return exec(db, u"INSERT INTO meta (key, value) VALUES ('format', '%1')"
-                    " ON CONFLICT (key) DO NOTHING"_s.arg(QLatin1StringView(Format)), error);
+                    " ON CONFLICT (key) DO NOTHING"_s.arg(QLatin1StringView(Format)));
 }
 
-std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficulty, bool *empty,
-                            QString *error)
+Result<std::optional<Chain>> loadIn(QSqlDatabase &db, const QString &what, int difficulty)
 {
-    *empty = false;
     std::vector<Block> blocks;
     std::vector<int> difficulties;
     {
         QSqlQuery query(db);
         query.setForwardOnly(true);
-        if (!query.exec(u"SELECT height, json, difficulty FROM blocks ORDER BY height"_s)) {
-            fail(error, what + u"cannot be read: "_s + reasonOf(query));
-            return std::nullopt;
-        }
+        if (!query.exec(u"SELECT height, json, difficulty FROM blocks ORDER BY height"_s))
+            return Error{what + u"cannot be read: "_s + reasonOf(query)};
         while (query.next()) {
             const qint64 height = query.value(0).toLongLong();
             const QByteArray stored = query.value(1).toString().toUtf8();
             const int blockDifficulty = query.value(2).toInt();
             const auto expected = static_cast<qint64>(blocks.size()) + 1;
-            QString reason;
             if (height != expected) {
-                fail(error, what + u"is corrupt: block %1 is missing (found %2)"_s
-                                       .arg(expected).arg(height));
-                return std::nullopt;
+                return Error{what + u"is corrupt: block %1 is missing (found %2)"_s
+                                        .arg(expected).arg(height)};
             }
-            std::optional<Block> block = storedBlock(height, stored, &reason);
-            if (!block) {
-                fail(error, what + u"is corrupt: "_s + reason);
-                return std::nullopt;
-            }
+            Result<Block> block = storedBlock(height, stored);
+            if (!block)
+                return Error{what + u"is corrupt: "_s + block.errorMessage()};
             if (height > 1 && (blockDifficulty < 1 || blockDifficulty > Pow::MaxDifficulty)) {
-                fail(error, what + u"is corrupt: block %1 has difficulty %2"_s
-                                       .arg(height).arg(blockDifficulty));
-                return std::nullopt;
+                return Error{what + u"is corrupt: block %1 has difficulty %2"_s
+                                        .arg(height).arg(blockDifficulty)};
             }
             blocks.push_back(std::move(*block));
             difficulties.push_back(height > 1 ? blockDifficulty : 0);
@@ -221,10 +204,8 @@ std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficult
     qint64 length = -1;
     {
         QSqlQuery query(db);
-        if (!query.exec(u"SELECT key, value FROM meta WHERE key IN ('tip', 'length')"_s)) {
-            fail(error, what + u"cannot be read: "_s + reasonOf(query));
-            return std::nullopt;
-        }
+        if (!query.exec(u"SELECT key, value FROM meta WHERE key IN ('tip', 'length')"_s))
+            return Error{what + u"cannot be read: "_s + reasonOf(query)};
         while (query.next()) {
             if (query.value(0).toString() == u"tip"_s)
                 tipHash = query.value(1).toString();
@@ -234,134 +215,119 @@ std::optional<Chain> loadIn(QSqlDatabase &db, const QString &what, int difficult
     }
 
     if (blocks.empty()) {
-        if (length != -1) {
-            fail(error, what + u"is corrupt: it records %1 blocks but holds none"_s.arg(length));
-            return std::nullopt;
-        }
-        *empty = true;
-        return std::nullopt;
+        if (length != -1)
+            return Error{what + u"is corrupt: it records %1 blocks but holds none"_s.arg(length)};
+        return std::optional<Chain>();   // a new database
     }
 
     // The links cover every block but the last; the recorded tip hash covers that one
     // and the recorded length covers a truncated table.
     const auto count = static_cast<qint64>(blocks.size());
     if (length != count) {
-        fail(error, what + u"is corrupt: it records %1 blocks but holds %2"_s
-                               .arg(length).arg(count));
-        return std::nullopt;
+        return Error{what + u"is corrupt: it records %1 blocks but holds %2"_s
+                                .arg(length).arg(count)};
     }
-    if (tipHash != text(blocks.back().hash())) {
-        fail(error, what + u"is corrupt: the last block does not match its recorded hash"_s);
-        return std::nullopt;
-    }
+    if (tipHash != text(blocks.back().hash()))
+        return Error{what + u"is corrupt: the last block does not match its recorded hash"_s};
     Result<Chain> chain = Chain::fromBlocks(std::move(blocks), std::move(difficulties),
                                             difficulty);
-    if (!chain) {
-        fail(error, what + u"fails verification: "_s + chain.errorMessage());
-        return std::nullopt;
-    }
-    QString reason;
+    if (!chain)
+        return Error{what + u"fails verification: "_s + chain.errorMessage()};
 
-    Json pending;
-    if (!readPending(db, &pending, nullptr, &reason)) {
-        fail(error, what + (reason.startsWith(u"pending"_s) ? u"is corrupt: "_s
-                                                             : u"cannot be read: "_s) + reason);
-        return std::nullopt;
+    Result<Pending> pending = readPending(db);
+    if (!pending) {
+        const QString &reason = pending.errorMessage();
+        return Error{what + (reason.startsWith(u"pending"_s) ? u"is corrupt: "_s
+                                                              : u"cannot be read: "_s) + reason};
     }
-    chain->setPendingTransactions(std::move(pending));
-    return std::move(*chain);
+    chain->setPendingTransactions(std::move(pending->transactions));
+    return std::optional<Chain>(std::move(*chain));
 }
 
-std::optional<Chain> load(QSqlDatabase &db, Dialect dialect, const QString &what, int difficulty,
-                          bool *empty, QString *error)
+Result<std::optional<Chain>> load(QSqlDatabase &db, Dialect dialect, const QString &what,
+                                  int difficulty)
 {
     // One snapshot for every read: another server may commit a block meanwhile.
-    if (!db.transaction()) {
-        *empty = false;
-        fail(error, what + u"cannot be read: "_s + db.lastError().text());
-        return std::nullopt;
+    if (!db.transaction())
+        return Error{what + u"cannot be read: "_s + db.lastError().text()};
+    if (dialect == Dialect::Postgres) {
+        const Result<void> isolated =
+            exec(db, u"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"_s);
+        if (!isolated)
+            return rollback(db, what + u"cannot be read: "_s + isolated.errorMessage());
     }
-    QString reason;
-    if (dialect == Dialect::Postgres
-        && !exec(db, u"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"_s, &reason)) {
-        db.rollback();
-        *empty = false;
-        fail(error, what + u"cannot be read: "_s + reason);
-        return std::nullopt;
-    }
-    std::optional<Chain> chain = loadIn(db, what, difficulty, empty, error);
+    Result<std::optional<Chain>> chain = loadIn(db, what, difficulty);
     db.rollback();   // it only read
     return chain;
 }
 
-bool createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis, bool *created,
-                   QString *error)
+Result<bool> createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis)
 {
-    *created = false;
     if (!db.transaction())
-        return fail(error, db.lastError().text());
-    QString reason;
+        return Error{db.lastError().text()};
     // Servers starting together on a new database: one stores its genesis, the others
     // wait for it here and then read it.
-    if (dialect == Dialect::Postgres
-        && !exec(db, u"SELECT pg_advisory_xact_lock(%1)"_s.arg(GenesisLockKey), &reason))
-        return rollback(db, error, reason);
-    const std::optional<qint64> stored = blockCount(db, &reason);
+    if (dialect == Dialect::Postgres) {
+        const Result<void> locked = exec(db, u"SELECT pg_advisory_xact_lock(%1)"_s
+                                                 .arg(GenesisLockKey));
+        if (!locked)
+            return rollback(db, locked.errorMessage());
+    }
+    const Result<qint64> stored = blockCount(db);
     if (!stored)
-        return rollback(db, error, reason);
+        return rollback(db, stored.errorMessage());
     if (*stored != 0) {
         db.rollback();
-        return true;
-    }
-    if (!insertBlock(db, genesis, 0, &reason) || !recordTip(db, genesis, &reason)
-        || !notify(db, dialect, genesis.index(), &reason))
-        return rollback(db, error, reason);
-    if (!commit(db, error))
         return false;
-    *created = true;
+    }
+    Result<void> written = insertBlock(db, genesis, 0);
+    if (written)
+        written = recordTip(db, genesis);
+    if (written)
+        written = notify(db, dialect, genesis.index());
+    if (!written)
+        return rollback(db, written.errorMessage());
+    if (const Result<void> committed = commit(db); !committed)
+        return committed.error();
     return true;
 }
 
-ChainStore::Outcome forgeNext(QSqlDatabase &db, Dialect dialect, const Block &previous,
-                              int difficulty, const ChainStore::BlockBuilder &build, Block *block,
-                              QString *error)
+Result<std::optional<Block>> forgeNext(QSqlDatabase &db, Dialect dialect, const Block &previous,
+                                       int difficulty, const ChainStore::BlockBuilder &build)
 {
-    using Outcome = ChainStore::Outcome;
-    if (!db.transaction()) {
-        fail(error, db.lastError().text());
-        return Outcome::Failed;
-    }
+    if (!db.transaction())
+        return Error{db.lastError().text()};
     // The tip this proof was checked against must still be the tip. PostgreSQL: lock its
     // row, so that of several servers forging at once one commits and the others, once it
     // has, read the new tip and stand down. SQLite: one writer per file already.
-    QSqlQuery tip(db);
-    if (!tip.exec(dialect == Dialect::Postgres
-                      ? u"SELECT value FROM meta WHERE key = 'tip' FOR UPDATE"_s
-                      : u"SELECT value FROM meta WHERE key = 'tip'"_s)) {
-        rollback(db, error, reasonOf(tip));
-        return Outcome::Failed;
+    {
+        QSqlQuery tip(db);
+        if (!tip.exec(dialect == Dialect::Postgres
+                          ? u"SELECT value FROM meta WHERE key = 'tip' FOR UPDATE"_s
+                          : u"SELECT value FROM meta WHERE key = 'tip'"_s)) {
+            const QString reason = reasonOf(tip);
+            tip = QSqlQuery();
+            return rollback(db, reason);
+        }
+        if (!tip.next() || tip.value(0).toString() != text(previous.hash())) {
+            tip = QSqlQuery();
+            db.rollback();
+            return std::optional<Block>();   // stale: another server forged it
+        }
     }
-    if (!tip.next() || tip.value(0).toString() != text(previous.hash())) {
-        tip = QSqlQuery();
-        rollback(db, error, u"block %1 was already forged"_s.arg(previous.index() + 1));
-        return Outcome::Stale;
-    }
-    tip = QSqlQuery();
-    Json pending;
-    std::vector<qint64> ids;
-    QString reason;
-    if (!readPending(db, &pending, &ids, &reason)) {
-        rollback(db, error, reason);
-        return Outcome::Failed;
-    }
-    *block = build(pending);
+    Result<Pending> pending = readPending(db);
+    if (!pending)
+        return rollback(db, pending.errorMessage());
+    Block block = build(pending->transactions);
     // The block holds the oldest pending transactions, then the reward: claim exactly those.
-    const std::size_t transactions = block->transactions().size();
+    const std::vector<qint64> &ids = pending->ids;
+    const std::size_t transactions = block.transactions().size();
     const std::size_t held = std::min(ids.size(), transactions > 0 ? transactions - 1 : 0);
-    if (!insertBlock(db, *block, difficulty, &reason) || !recordTip(db, *block, &reason)) {
-        rollback(db, error, reason);
-        return Outcome::Failed;
-    }
+    Result<void> written = insertBlock(db, block, difficulty);
+    if (written)
+        written = recordTip(db, block);
+    if (!written)
+        return rollback(db, written.errorMessage());
     if (held > 0) {
         QStringList list;
         for (std::size_t i = 0; i < held; ++i)
@@ -373,112 +339,124 @@ ChainStore::Outcome forgeNext(QSqlDatabase &db, Dialect dialect, const Block &pr
                 ? u"the block's pending transactions were claimed by another block"_s
                 : reasonOf(clear);
             clear = QSqlQuery();
-            rollback(db, error, why);
-            return Outcome::Failed;
+            return rollback(db, why);
         }
     }
-    if (!notify(db, dialect, block->index(), &reason) || !commit(db, &reason)) {
-        rollback(db, error, reason);
-        return Outcome::Failed;
-    }
-    return Outcome::Committed;
+    written = notify(db, dialect, block.index());
+    if (written)
+        written = commit(db);
+    if (!written)
+        return rollback(db, written.errorMessage());
+    return std::optional<Block>(std::move(block));
 }
 
-bool appendBlock(QSqlDatabase &db, Dialect dialect, const Block &block, int difficulty,
-                 QString *error)
+Result<void> appendBlock(QSqlDatabase &db, Dialect dialect, const Block &block, int difficulty)
 {
     if (!db.transaction())
-        return fail(error, db.lastError().text());
-    QString reason;
-    if (!insertBlock(db, block, difficulty, &reason) || !recordTip(db, block, &reason))
-        return rollback(db, error, reason);
+        return Error{db.lastError().text()};
+    Result<void> written = insertBlock(db, block, difficulty);
+    if (written)
+        written = recordTip(db, block);
+    if (!written)
+        return rollback(db, written.errorMessage());
     // The block holds the oldest pending transactions, then the reward.
     const std::size_t transactions = block.transactions().size();
-    QSqlQuery clear(db);
-    clear.prepare(u"DELETE FROM pending WHERE id IN"
-                  " (SELECT id FROM pending ORDER BY id LIMIT ?)"_s);
-    clear.addBindValue(QVariant::fromValue(static_cast<qint64>(transactions > 0 ? transactions - 1
-                                                                                 : 0)));
-    if (!clear.exec()) {
-        reason = reasonOf(clear);
-        clear = QSqlQuery();
-        return rollback(db, error, reason);
+    {
+        QSqlQuery clear(db);
+        clear.prepare(u"DELETE FROM pending WHERE id IN"
+                      " (SELECT id FROM pending ORDER BY id LIMIT ?)"_s);
+        clear.addBindValue(QVariant::fromValue(
+            static_cast<qint64>(transactions > 0 ? transactions - 1 : 0)));
+        if (!clear.exec()) {
+            const QString reason = reasonOf(clear);
+            clear = QSqlQuery();
+            return rollback(db, reason);
+        }
     }
-    clear = QSqlQuery();
-    if (!notify(db, dialect, block.index(), &reason))
-        return rollback(db, error, reason);
-    return commit(db, error);
+    written = notify(db, dialect, block.index());
+    if (!written)
+        return rollback(db, written.errorMessage());
+    return commit(db);
 }
 
-bool addPendingTransaction(QSqlDatabase &db, const Json &transaction, QString *error)
+Result<void> addPendingTransaction(QSqlDatabase &db, const Json &transaction)
 {
     QSqlQuery insert(db);
     insert.prepare(u"INSERT INTO pending (json) VALUES (?)"_s);
     insert.addBindValue(text(CanonicalJson::dump(transaction)));
     if (!insert.exec())
-        return fail(error, reasonOf(insert));
-    return true;
+        return Error{reasonOf(insert)};
+    return {};
 }
 
-bool readSince(QSqlDatabase &db, std::int64_t height, std::vector<Block> *blocks,
-               std::vector<int> *difficulties, Json *pending, QString *error)
+Result<ChainStore::Update> readSince(QSqlDatabase &db, std::int64_t height)
 {
-    QSqlQuery query(db);
-    query.setForwardOnly(true);
-    query.prepare(u"SELECT height, json, difficulty FROM blocks WHERE height > ?"
-                  " ORDER BY height"_s);
-    query.addBindValue(QVariant::fromValue(static_cast<qint64>(height)));
-    if (!query.exec())
-        return fail(error, reasonOf(query));
-    while (query.next()) {
-        std::optional<Block> block = storedBlock(query.value(0).toLongLong(),
-                                                 query.value(1).toString().toUtf8(), error);
-        if (!block)
-            return false;
-        blocks->push_back(std::move(*block));
-        difficulties->push_back(query.value(2).toInt());
+    ChainStore::Update update;
+    {
+        QSqlQuery query(db);
+        query.setForwardOnly(true);
+        query.prepare(u"SELECT height, json, difficulty FROM blocks WHERE height > ?"
+                      " ORDER BY height"_s);
+        query.addBindValue(QVariant::fromValue(static_cast<qint64>(height)));
+        if (!query.exec())
+            return Error{reasonOf(query)};
+        while (query.next()) {
+            Result<Block> block = storedBlock(query.value(0).toLongLong(),
+                                              query.value(1).toString().toUtf8());
+            if (!block)
+                return block.error();
+            update.blocks.push_back(std::move(*block));
+            update.difficulties.push_back(query.value(2).toInt());
+        }
     }
-    query = QSqlQuery();
-    return readPending(db, pending, nullptr, error);
+    Result<Pending> pending = readPending(db);
+    if (!pending)
+        return pending.error();
+    update.pending = std::move(pending->transactions);
+    return update;
 }
 
-bool importChain(QSqlDatabase &db, Dialect dialect, const Chain &chain, QString *error)
+Result<void> importChain(QSqlDatabase &db, Dialect dialect, const Chain &chain)
 {
     if (!db.transaction())
-        return fail(error, db.lastError().text());
-    QString reason;
-    if (dialect == Dialect::Postgres
-        && !exec(db, u"LOCK TABLE blocks, pending IN EXCLUSIVE MODE"_s, &reason))
-        return rollback(db, error, reason);
-    const std::optional<qint64> stored = blockCount(db, &reason);
+        return Error{db.lastError().text()};
+    if (dialect == Dialect::Postgres) {
+        const Result<void> locked = exec(db, u"LOCK TABLE blocks, pending IN EXCLUSIVE MODE"_s);
+        if (!locked)
+            return rollback(db, locked.errorMessage());
+    }
+    const Result<qint64> stored = blockCount(db);
     if (!stored)
-        return rollback(db, error, reason);
-    if (*stored != 0)
-        return rollback(db, error,
-                        u"it already holds %1 blocks: import into a new, empty database"_s
-                            .arg(*stored));
+        return rollback(db, stored.errorMessage());
+    if (*stored != 0) {
+        return rollback(db, u"it already holds %1 blocks: import into a new, empty database"_s
+                                .arg(*stored));
+    }
     const auto &blocks = chain.blocks();
     for (std::size_t i = 0; i < blocks.size(); ++i) {
-        if (!insertBlock(db, blocks[i], chain.difficulties()[i], &reason))
-            return rollback(db, error, u"block %1: "_s.arg(blocks[i].index()) + reason);
+        const Result<void> inserted = insertBlock(db, blocks[i], chain.difficulties()[i]);
+        if (!inserted) {
+            return rollback(db, u"block %1: "_s.arg(blocks[i].index())
+                                    + inserted.errorMessage());
+        }
     }
     for (const Json &transaction : chain.pendingTransactions()) {
-        if (!addPendingTransaction(db, transaction, &reason))
-            return rollback(db, error, reason);
+        if (const Result<void> added = addPendingTransaction(db, transaction); !added)
+            return rollback(db, added.errorMessage());
     }
-    if (!recordTip(db, chain.lastBlock(), &reason)
-        || !notify(db, dialect, chain.lastBlock().index(), &reason))
-        return rollback(db, error, reason);
-    return commit(db, error);
+    Result<void> written = recordTip(db, chain.lastBlock());
+    if (written)
+        written = notify(db, dialect, chain.lastBlock().index());
+    if (!written)
+        return rollback(db, written.errorMessage());
+    return commit(db);
 }
 
-std::optional<std::int64_t> storedLength(QSqlDatabase &db, QString *error)
+Result<std::int64_t> storedLength(QSqlDatabase &db)
 {
     QSqlQuery query(db);
-    if (!query.exec(u"SELECT value FROM meta WHERE key = 'length'"_s)) {
-        fail(error, reasonOf(query));
-        return std::nullopt;
-    }
-    return query.next() ? query.value(0).toLongLong() : 0;
+    if (!query.exec(u"SELECT value FROM meta WHERE key = 'length'"_s))
+        return Error{reasonOf(query)};
+    return std::int64_t{query.next() ? query.value(0).toLongLong() : 0};
 }
 }

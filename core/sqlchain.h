@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include "core/chainstore.h"
+#include "core/result.h"
 
 class QSqlDatabase;
 
@@ -20,29 +21,26 @@ enum class Dialect { Sqlite, Postgres };
 
 QStringList schema(Dialect dialect);   // CREATE TABLE IF NOT EXISTS ...
 // Checks the recorded format, or records it in a new database.
-bool checkFormat(QSqlDatabase &db, QString *error);
+Result<void> checkFormat(QSqlDatabase &db);
 
 // Reads and verifies the stored chain, in one snapshot; what starts each message ("Chain
-// database ..."). An empty database: nullopt with *empty set and no error.
-std::optional<Chain> load(QSqlDatabase &db, Dialect dialect, const QString &what, int difficulty,
-                          bool *empty, QString *error);
-// Stores genesis if the database holds no block yet (*created), in one transaction.
-bool createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis, bool *created,
-                   QString *error);
+// database ..."). nullopt: the database holds no block (not a failure).
+Result<std::optional<Chain>> load(QSqlDatabase &db, Dialect dialect, const QString &what,
+                                  int difficulty);
+// Stores genesis if the database holds no block yet, in one transaction: true if it did,
+// false if a block was there already.
+Result<bool> createGenesis(QSqlDatabase &db, Dialect dialect, const Block &genesis);
 
 // ChainStore::forgeNext in one transaction; Postgres also locks the tip row and notifies.
-ChainStore::Outcome forgeNext(QSqlDatabase &db, Dialect dialect, const Block &previous,
-                              int difficulty, const ChainStore::BlockBuilder &build, Block *block,
-                              QString *error);
-bool appendBlock(QSqlDatabase &db, Dialect dialect, const Block &block, int difficulty,
-                 QString *error);
-bool addPendingTransaction(QSqlDatabase &db, const CanonicalJson::Json &transaction,
-                           QString *error);
-bool readSince(QSqlDatabase &db, std::int64_t height, std::vector<Block> *blocks,
-               std::vector<int> *difficulties, CanonicalJson::Json *pending, QString *error);
-bool importChain(QSqlDatabase &db, Dialect dialect, const Chain &chain, QString *error);
-// The recorded length (0 for a new database), or nullopt on a failed query.
-std::optional<std::int64_t> storedLength(QSqlDatabase &db, QString *error);
+// nullopt: previous is no longer the stored tip (stale).
+Result<std::optional<Block>> forgeNext(QSqlDatabase &db, Dialect dialect, const Block &previous,
+                                       int difficulty, const ChainStore::BlockBuilder &build);
+Result<void> appendBlock(QSqlDatabase &db, Dialect dialect, const Block &block, int difficulty);
+Result<void> addPendingTransaction(QSqlDatabase &db, const CanonicalJson::Json &transaction);
+Result<ChainStore::Update> readSince(QSqlDatabase &db, std::int64_t height);
+Result<void> importChain(QSqlDatabase &db, Dialect dialect, const Chain &chain);
+// The recorded length (0 for a new database).
+Result<std::int64_t> storedLength(QSqlDatabase &db);
 
 constexpr auto NotifyChannel = "blockforge_tip";
 }

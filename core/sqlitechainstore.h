@@ -24,27 +24,25 @@ public:
 
     // Opens or creates the database file and its tables. A read-only file or folder, or a
     // file another store holds, is refused with a message saying so.
-    bool open(QString *error) override;
+    Result<void> open() override;
     void close() override;
     bool isOpen() const override { return m_open; }
     QString displayName() const override { return m_path; }
     const QString &path() const { return m_path; }
 
-    std::optional<Chain> load(int difficulty, QString *error) override;
-    Outcome forgeNext(const Block &previous, int difficulty, const BlockBuilder &build,
-                      Block *block, QString *error) override;
-    bool appendBlock(const Block &block, int difficulty, QString *error) override;
-    bool addPendingTransaction(const CanonicalJson::Json &transaction, QString *error) override;
-    bool readSince(std::int64_t height, std::vector<Block> *blocks,
-                   std::vector<int> *difficulties, CanonicalJson::Json *pending,
-                   QString *error) override;
-    bool importChain(const Chain &chain, QString *error) override;
+    Result<Chain> load(int difficulty) override;
+    Result<std::optional<Block>> forgeNext(const Block &previous, int difficulty,
+                                           const BlockBuilder &build) override;
+    Result<void> appendBlock(const Block &block, int difficulty) override;
+    Result<void> addPendingTransaction(const CanonicalJson::Json &transaction) override;
+    Result<Update> readSince(std::int64_t height) override;
+    Result<void> importChain(const Chain &chain) override;
 
 private:
-    bool openConnection(QString *error);
+    Result<void> openConnection();
     void closeConnection();
-    bool keepJournal(QString *error);
-    bool exec(const QString &statement, QString *error);
+    Result<void> keepJournal();
+    Result<void> exec(const QString &statement);
 
     QString m_path;
     QString m_connectionName;

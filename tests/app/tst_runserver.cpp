@@ -17,6 +17,7 @@
 #include "core/block.h"
 #include "core/pow.h"
 #include "core/sqlitechainstore.h"
+#include "tests/verifyresult.h"
 #include "../core/httptestclient.h"
 
 using namespace Qt::StringLiterals;
@@ -155,9 +156,8 @@ void TestRunServer::signalShutsDownCleanly()
 
     // The database was closed properly: it opens and verifies again.
     SqliteChainStore store(m_dir->filePath(u"chain.db"_s));
-    QString error;
-    QVERIFY2(store.open(&error), qPrintable(error));
-    QVERIFY2(store.load(2, &error), qPrintable(error));
+    VERIFY_RESULT(store.open());
+    VERIFY_RESULT(store.load(2));
 }
 
 void TestRunServer::portInUseExits1()
@@ -297,8 +297,8 @@ void TestRunServer::readOnlyDatabaseIsSaidSo()
     QVERIFY(QDir().mkpath(dir));
     {
         SqliteChainStore store(path);
-        QString error;
-        QVERIFY2(store.open(&error) && store.load(2, &error), qPrintable(error));
+        VERIFY_RESULT(store.open());
+        VERIFY_RESULT(store.load(2));
     }
     // Root ignores permission bits: run the server as nobody then.
     const bool root = ::geteuid() == 0;
@@ -364,10 +364,9 @@ void TestRunServer::backupOfARunningServer()
     QVERIFY2(log.contains("Backed up 2 blocks of"), log.constData());
     QVERIFY(!log.contains("Listening"));
     SqliteChainStore copy(target);
-    QString error;
-    QVERIFY2(copy.open(&error), qPrintable(error));
-    const std::optional<Chain> chain = copy.load(2, &error);
-    QVERIFY2(chain, qPrintable(error));
+    VERIFY_RESULT(copy.open());
+    const Result<Chain> chain = copy.load(2);
+    VERIFY_RESULT(chain);
     QCOMPARE(chain->length(), 2);
     QCOMPARE(chain->lastBlock().proof(), *proof);
     copy.close();

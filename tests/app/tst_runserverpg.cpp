@@ -8,6 +8,7 @@
 
 #include "core/pow.h"
 #include "core/sqlitechainstore.h"
+#include "tests/verifyresult.h"
 #include "../core/httptestclient.h"
 #include "../core/pgcluster.h"
 
@@ -45,15 +46,13 @@ private:
 
 void TestRunServerPg::initTestCase()
 {
-    QString error;
-    QVERIFY2(m_cluster.start(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.start());
     QVERIFY(m_dir.isValid());
 }
 
 void TestRunServerPg::init()
 {
-    QString error;
-    QVERIFY2(m_cluster.reset(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.reset());
 }
 
 TestRunServerPg::Run TestRunServerPg::run(const QStringList &arguments)
@@ -181,7 +180,7 @@ void TestRunServerPg::simultaneousStartsShareOneGenesis()
         QVERIFY2(log.contains("Serving a chain of 1 blocks"), log.constData());
         QVERIFY2(!log.contains("warning"), log.constData());
     }
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"1"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"1"_s);
     for (auto &process : processes) {
         process->terminate();
         QVERIFY(process->waitForFinished(10'000));
@@ -194,15 +193,14 @@ void TestRunServerPg::importMovesAChainIn()
     const QString path = m_dir.filePath(u"old.db"_s);
     {
         SqliteChainStore store(path);
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
-        std::optional<Chain> chain = store.load(2, &error);
-        QVERIFY2(chain, qPrintable(error));
+        VERIFY_RESULT(store.open());
+        Result<Chain> chain = store.load(2);
+        VERIFY_RESULT(chain);
         for (int i = 0; i < 3; ++i) {
             const auto proof = Pow::search(chain->lastBlockString(), 2, 0, 1'000'000);
             QVERIFY(proof);
             Block block = chain->forge(*proof, u"m"_s, 1);
-            QVERIFY2(store.appendBlock(block, 2, &error), qPrintable(error));
+            VERIFY_RESULT(store.appendBlock(block, 2));
             chain->append(std::move(block));
         }
     }
@@ -212,12 +210,12 @@ void TestRunServerPg::importMovesAChainIn()
     QVERIFY2(result.log.contains("Imported and verified 4 blocks and 0 pending"),
              result.log.constData());
     QVERIFY2(!result.log.contains(PgCluster::password().toUtf8()), result.log.constData());
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"4"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"4"_s);
     // A second import would mix two chains: refused, nothing changed.
     result = run(import);
     QCOMPARE(result.code, 1);
     QVERIFY2(result.log.contains("already holds 4 blocks"), result.log.constData());
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"4"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"4"_s);
 }
 
 void TestRunServerPg::backupRefusesAUrl()

@@ -23,21 +23,17 @@ public:
     {
     }
 
-    bool start(QString *error)
+    Result<void> start()
     {
         ChainServer::Config config;
         config.databasePath = m_dir.filePath(QStringLiteral("chain.db"));
         config.difficulty = 1;
         m_server = std::make_unique<ChainServer>(config);
-        if (const Result<void> opened = m_server->open(); !opened) {
-            *error = opened.errorMessage();
-            return false;
-        }
-        if (m_server->listen(QHostAddress::LocalHost, 0) == 0) {
-            *error = m_server->errorString();
-            return false;
-        }
-        return true;
+        if (Result<void> opened = m_server->open(); !opened)
+            return opened;
+        if (m_server->listen(QHostAddress::LocalHost, 0) == 0)
+            return Error{m_server->errorString()};
+        return {};
     }
 
     // count blocks, each paying the reward to id; true when every one was forged.

@@ -7,7 +7,7 @@ using namespace Qt::StringLiterals;
 PgCluster::~PgCluster()
 {
     if (m_running)
-        stop(nullptr);
+        static_cast<void>(stop());   // nothing to tell: the test is over
 }
 
 QString PgCluster::password()
@@ -15,7 +15,7 @@ QString PgCluster::password()
     return u"s3cret-pw"_s;
 }
 
-bool PgCluster::harness(const QStringList &arguments, QString *output, QString *error) const
+Result<QString> PgCluster::harness(const QStringList &arguments) const
 {
     QProcess process;
     process.start(QStringLiteral(BLOCKFORGE_PYTHON),
@@ -23,51 +23,42 @@ bool PgCluster::harness(const QStringList &arguments, QString *output, QString *
                       + arguments);
     if (!process.waitForFinished(120'000) || process.exitStatus() != QProcess::NormalExit
         || process.exitCode() != 0) {
-        if (error)
-            *error = u"pgcluster.py %1 failed: %2 %3"_s.arg(arguments.join(u' '))
+        return Error{u"pgcluster.py %1 failed: %2 %3"_s.arg(arguments.join(u' '))
                          .arg(QString::fromUtf8(process.readAllStandardError()),
-                              process.errorString());
-        return false;
+                              process.errorString())};
     }
-    if (output)
-        *output = QString::fromUtf8(process.readAllStandardOutput()).trimmed();
-    return true;
+    return QString::fromUtf8(process.readAllStandardOutput()).trimmed();
 }
 
-bool PgCluster::start(QString *error)
+Result<void> PgCluster::start()
 {
-    if (!m_dir.isValid()) {
-        if (error)
-            *error = u"Cannot create a temporary folder for PostgreSQL"_s;
-        return false;
-    }
-    if (!harness({u"start"_s, m_dir.path()}, &m_url, error))
-        return false;
+    if (!m_dir.isValid())
+        return Error{u"Cannot create a temporary folder for PostgreSQL"_s};
+    const Result<QString> url = harness({u"start"_s, m_dir.path()});
+    if (!url)
+        return url.error();
+    m_url = *url;
     m_running = true;
-    return true;
+    return {};
 }
 
-bool PgCluster::stop(QString *error)
+Result<void> PgCluster::stop()
 {
-    if (!harness({u"stop"_s, m_dir.path()}, nullptr, error))
-        return false;
+    if (const Result<QString> stopped = harness({u"stop"_s, m_dir.path()}); !stopped)
+        return stopped.error();
     m_running = false;
-    return true;
+    return {};
 }
 
-QString PgCluster::psql(const QString &sql, QString *error) const
+Result<QString> PgCluster::psql(const QString &sql) const
 {
-    QString output;
-    if (!harness({u"psql"_s, m_dir.path(), sql}, &output, error))
-        return QString();
-    return output;
+    return harness({u"psql"_s, m_dir.path(), sql});
 }
 
-bool PgCluster::reset(QString *error)
+Result<void> PgCluster::reset()
 {
-    QString failure;
-    psql(u"DROP TABLE IF EXISTS meta, blocks, pending"_s, &failure);
-    if (!failure.isEmpty() && error)
-        *error = failure;
-    return failure.isEmpty();
+    const Result<QString> dropped = psql(u"DROP TABLE IF EXISTS meta, blocks, pending"_s);
+    if (!dropped)
+        return dropped.error();
+    return {};
 }

@@ -3,6 +3,7 @@
 
 #include "core/chainbalance.h"
 #include "core/chainpage.h"
+#include "tests/verifyresult.h"
 #include "forgedchain.h"
 #include "scriptedserver.h"
 
@@ -68,8 +69,7 @@ void TestChainBalance::parsesPagesAndRefusesBadOnes()
 void TestChainBalance::countsWhatTheChainPaysAPageAtATime()
 {
     ForgedChain node;
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    VERIFY_RESULT(node.start());
     for (int i = 0; i < 450; ++i)
         QVERIFY(node.forge(i % 3 == 0 ? u"bob"_s : u"alice"_s));   // alice: 300
     QVERIFY(node.addTransaction(R"({"sender": "alice", "recipient": "carol", "amount": 5})"));
@@ -116,8 +116,7 @@ void TestChainBalance::countsWhatTheChainPaysAPageAtATime()
 void TestChainBalance::resumesFromSavedProgress()
 {
     ForgedChain node;
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    VERIFY_RESULT(node.start());
     QVERIFY(node.forge(u"alice"_s, 250));
     ChainBalance first;
     first.setAccount(node.url(), u"alice"_s, {});
@@ -142,9 +141,8 @@ void TestChainBalance::startsAgainWhenTheChainWasReplaced()
 {
     ForgedChain longChain;
     ForgedChain shortChain;
-    QString error;
-    QVERIFY2(longChain.start(&error), qPrintable(error));
-    QVERIFY2(shortChain.start(&error), qPrintable(error));
+    VERIFY_RESULT(longChain.start());
+    VERIFY_RESULT(shortChain.start());
     QVERIFY(longChain.forge(u"alice"_s, 30));
     QVERIFY(shortChain.forge(u"alice"_s, 4));
 

@@ -2,6 +2,7 @@
 #include <QTest>
 
 #include "core/chainpagemodel.h"
+#include "tests/verifyresult.h"
 #include "forgedchain.h"
 #include "scriptedserver.h"
 
@@ -39,8 +40,7 @@ private:
 
 void TestChainPageModel::initTestCase()
 {
-    QString error;
-    QVERIFY2(m_node.start(&error), qPrintable(error));
+    VERIFY_RESULT(m_node.start());
     for (int i = 0; i < Blocks; ++i) {
         if (i == 1500)
             QVERIFY(m_node.addTransaction(R"({"sender": "bob", "recipient": "carol", "amount": 7})"));
@@ -115,8 +115,7 @@ void TestChainPageModel::followsNewBlocks()
 void TestChainPageModel::startsAgainOnAnotherChain()
 {
     ForgedChain other;
-    QString error;
-    QVERIFY2(other.start(&error), qPrintable(error));
+    VERIFY_RESULT(other.start());
     QVERIFY(other.forge(u"erin"_s, 5));
     ChainPageModel model;
     model.setNode(m_node.url());

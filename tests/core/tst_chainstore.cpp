@@ -9,6 +9,7 @@
 #include "core/chainbackup.h"
 #include "core/pow.h"
 #include "core/sqlitechainstore.h"
+#include "tests/verifyresult.h"
 
 using namespace Qt::StringLiterals;
 using Json = CanonicalJson::Json;
@@ -49,23 +50,22 @@ void TestChainStore::init()
 Chain TestChainStore::populate(int blocks)
 {
     SqliteChainStore store(dbPath());
-    QString error;
-    if (!store.open(&error))
-        qFatal("open: %s", qPrintable(error));
-    std::optional<Chain> chain = store.load(Difficulty, &error);
+    if (const Result<void> opened = store.open(); !opened)
+        qFatal("open: %s", qPrintable(opened.errorMessage()));
+    Result<Chain> chain = store.load(Difficulty);
     if (!chain)
-        qFatal("load: %s", qPrintable(error));
+        qFatal("load: %s", qPrintable(chain.errorMessage()));
     for (int i = 0; i < blocks; ++i) {
         const Json transaction = Chain::transaction(u"alice"_s, u"bob"_s, i + 1);
-        if (!store.addPendingTransaction(transaction, &error))
-            qFatal("pending: %s", qPrintable(error));
+        if (const Result<void> added = store.addPendingTransaction(transaction); !added)
+            qFatal("pending: %s", qPrintable(added.errorMessage()));
         chain->addTransaction(transaction);
         const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
         if (!proof)
             qFatal("no proof found");
         Block block = chain->forge(*proof, u"miner"_s, 1);
-        if (!store.appendBlock(block, Difficulty, &error))
-            qFatal("append: %s", qPrintable(error));
+        if (const Result<void> appended = store.appendBlock(block, Difficulty); !appended)
+            qFatal("append: %s", qPrintable(appended.errorMessage()));
         chain->append(std::move(block));
     }
     return *chain;
@@ -87,13 +87,12 @@ void TestChainStore::editDatabase(const QString &path, const QString &statement)
 
 void TestChainStore::emptyDatabaseGetsGenesis()
 {
-    QString error;
     QByteArray genesisHash;
     {
         SqliteChainStore store(dbPath());
-        QVERIFY2(store.open(&error), qPrintable(error));
-        const std::optional<Chain> chain = store.load(Difficulty, &error);
-        QVERIFY2(chain, qPrintable(error));
+        VERIFY_RESULT(store.open());
+        const Result<Chain> chain = store.load(Difficulty);
+        VERIFY_RESULT(chain);
         QCOMPARE(chain->length(), 1);
         QCOMPARE(chain->lastBlock().index(), 1);
         QCOMPARE(chain->lastBlock().proof(), 100u);
@@ -101,9 +100,9 @@ void TestChainStore::emptyDatabaseGetsGenesis()
     }
     QVERIFY(QFile::exists(dbPath()));
     SqliteChainStore store(dbPath());
-    QVERIFY2(store.open(&error), qPrintable(error));
-    const std::optional<Chain> chain = store.load(Difficulty, &error);
-    QVERIFY2(chain, qPrintable(error));
+    VERIFY_RESULT(store.open());
+    const Result<Chain> chain = store.load(Difficulty);
+    VERIFY_RESULT(chain);
     QCOMPARE(chain->length(), 1);
     QCOMPARE(chain->lastBlock().hash(), genesisHash);   // the same genesis, not a new one
 }
@@ -113,16 +112,14 @@ void TestChainStore::blocksAndPendingSurviveReopen()
     const Chain written = populate(4);
     {
         SqliteChainStore store(dbPath());
-        QString error;
-        QVERIFY(store.open(&error));
-        QVERIFY(store.addPendingTransaction(Chain::transaction(u"carol"_s, u"dave"_s, 2.5), &error));
+        VERIFY_RESULT(store.open());
+        VERIFY_RESULT(store.addPendingTransaction(Chain::transaction(u"carol"_s, u"dave"_s, 2.5)));
     }
     SqliteChainStore store(dbPath());
-    QString error;
-    QVERIFY2(store.open(&error), qPrintable(error));
+    VERIFY_RESULT(store.open());
     // Loaded at a different difficulty: each stored block keeps the one it was checked at.
-    const std::optional<Chain> chain = store.load(5, &error);
-    QVERIFY2(chain, qPrintable(error));
+    const Result<Chain> chain = store.load(5);
+    VERIFY_RESULT(chain);
     QCOMPARE(chain->length(), 5);
     QCOMPARE(chain->toWire(), written.toWire());
     QVERIFY(chain->difficulties() == (std::vector<int>{0, 2, 2, 2, 2}));
@@ -136,20 +133,19 @@ void TestChainStore::appendClearsPending()
 {
     populate(1);
     SqliteChainStore store(dbPath());
-    QString error;
-    QVERIFY(store.open(&error));
-    std::optional<Chain> chain = store.load(Difficulty, &error);
+    VERIFY_RESULT(store.open());
+    Result<Chain> chain = store.load(Difficulty);
     QVERIFY(chain);
-    QVERIFY(store.addPendingTransaction(Chain::transaction(u"a"_s, u"b"_s, 1), &error));
+    VERIFY_RESULT(store.addPendingTransaction(Chain::transaction(u"a"_s, u"b"_s, 1)));
     chain->addTransaction(Chain::transaction(u"a"_s, u"b"_s, 1));
     const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
     QVERIFY(proof);
     const Block block = chain->forge(*proof, u"m"_s, 1);
-    QVERIFY2(store.appendBlock(block, Difficulty, &error), qPrintable(error));
+    VERIFY_RESULT(store.appendBlock(block, Difficulty));
     store.close();
-    QVERIFY(store.open(&error));
-    chain = store.load(Difficulty, &error);
-    QVERIFY2(chain, qPrintable(error));
+    VERIFY_RESULT(store.open());
+    chain = store.load(Difficulty);
+    VERIFY_RESULT(chain);
     QCOMPARE(chain->length(), 3);
     QVERIFY(chain->pendingTransactions().empty());
     QCOMPARE(chain->lastBlock().transactions().size(), 2u);   // the transaction and the reward
@@ -194,9 +190,8 @@ void TestChainStore::refusesTamperedDatabase()
     populate(3);
     {
         SqliteChainStore store(dbPath());   // one pending transaction, id 1
-        QString error;
-        QVERIFY(store.open(&error));
-        QVERIFY(store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1), &error));
+        VERIFY_RESULT(store.open());
+        VERIFY_RESULT(store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1)));
     }
     editDatabase(dbPath(), statement);
     QFile file(dbPath());
@@ -206,9 +201,12 @@ void TestChainStore::refusesTamperedDatabase()
 
     SqliteChainStore store(dbPath());
     QString error;
-    const bool opened = store.open(&error);
-    if (opened) {
-        QVERIFY(!store.load(Difficulty, &error));
+    if (const Result<void> opened = store.open(); !opened) {
+        error = opened.errorMessage();
+    } else {
+        const Result<Chain> chain = store.load(Difficulty);
+        QVERIFY(!chain);
+        error = chain.errorMessage();
         store.close();
     }
     QVERIFY2(error.contains(expected), qPrintable(error));
@@ -224,50 +222,60 @@ void TestChainStore::refusesNonDatabaseFile()
     file.write(QByteArray(4096, 'x'));
     file.close();
     SqliteChainStore store(dbPath());
-    QString error;
-    QVERIFY(!store.open(&error));
+    const Result<void> opened = store.open();
+    QVERIFY(!opened);
+    const QString &error = opened.errorMessage();
     QVERIFY2(error.contains(u"Cannot open chain database"_s), qPrintable(error));
     QVERIFY2(error.contains(u"not a database"_s), qPrintable(error));
     QVERIFY(!store.isOpen());
 
     SqliteChainStore folder(m_dir->path());
-    QVERIFY(!folder.open(&error));
-    QVERIFY2(error.contains(u"folder"_s), qPrintable(error));
+    const Result<void> folderOpened = folder.open();
+    QVERIFY(!folderOpened);
+    QVERIFY2(folderOpened.errorMessage().contains(u"folder"_s),
+             qPrintable(folderOpened.errorMessage()));
 }
 
 void TestChainStore::secondStoreOnSameFileIsRefused()
 {
     SqliteChainStore first(dbPath());
-    QString error;
-    QVERIFY(first.open(&error));
-    QVERIFY(first.load(Difficulty, &error));
+    VERIFY_RESULT(first.open());
+    VERIFY_RESULT(first.load(Difficulty));
     SqliteChainStore second(dbPath());
-    const bool opened = second.open(&error);
-    if (opened)
-        QVERIFY(!second.load(Difficulty, &error));
+    QString error;
+    if (const Result<void> opened = second.open(); !opened) {
+        error = opened.errorMessage();
+    } else {
+        const Result<Chain> chain = second.load(Difficulty);
+        QVERIFY(!chain);
+        error = chain.errorMessage();
+    }
     QVERIFY2(error.contains(u"locked"_s), qPrintable(error));
     first.close();
-    QVERIFY2(second.open(&error), qPrintable(error));
-    QVERIFY2(second.load(Difficulty, &error), qPrintable(error));
+    VERIFY_RESULT(second.open());
+    VERIFY_RESULT(second.load(Difficulty));
 }
 
 void TestChainStore::storesWorkSideBySide()
 {
     SqliteChainStore a(m_dir->filePath(u"a.db"_s));
     SqliteChainStore b(m_dir->filePath(u"b.db"_s));
-    QString error;
-    QVERIFY(a.open(&error));
-    QVERIFY(b.open(&error));
-    std::optional<Chain> chainA = a.load(Difficulty, &error);
-    std::optional<Chain> chainB = b.load(Difficulty, &error);
+    VERIFY_RESULT(a.open());
+    VERIFY_RESULT(b.open());
+    Result<Chain> chainA = a.load(Difficulty);
+    Result<Chain> chainB = b.load(Difficulty);
     QVERIFY(chainA && chainB);
-    QVERIFY(a.addPendingTransaction(Chain::transaction(u"a"_s, u"b"_s, 1), &error));
+    VERIFY_RESULT(a.addPendingTransaction(Chain::transaction(u"a"_s, u"b"_s, 1)));
     a.close();
     b.close();
-    QVERIFY(a.open(&error));
-    QVERIFY(b.open(&error));
-    QCOMPARE(a.load(Difficulty, &error)->pendingTransactions().size(), 1u);
-    QCOMPARE(b.load(Difficulty, &error)->pendingTransactions().size(), 0u);
+    VERIFY_RESULT(a.open());
+    VERIFY_RESULT(b.open());
+    const Result<Chain> reloadedA = a.load(Difficulty);
+    const Result<Chain> reloadedB = b.load(Difficulty);
+    VERIFY_RESULT(reloadedA);
+    VERIFY_RESULT(reloadedB);
+    QCOMPARE(reloadedA->pendingTransactions().size(), 1u);
+    QCOMPARE(reloadedB->pendingTransactions().size(), 0u);
 }
 
 void TestChainStore::deletedJournalLosesNothing()
@@ -275,23 +283,22 @@ void TestChainStore::deletedJournalLosesNothing()
     // Someone deletes the -wal and -shm files of a running server's database: the blocks
     // since the last checkpoint must not vanish on the next start.
     SqliteChainStore store(dbPath());
-    QString error;
-    QVERIFY(store.open(&error));
-    std::optional<Chain> chain = store.load(Difficulty, &error);
+    VERIFY_RESULT(store.open());
+    Result<Chain> chain = store.load(Difficulty);
     QVERIFY(chain);
     const auto forge = [&] {
         const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
         Block block = chain->forge(*proof, u"m"_s, 1);
-        const bool stored = store.appendBlock(block, Difficulty, &error);
+        Result<void> stored = store.appendBlock(block, Difficulty);
         chain->append(std::move(block));
         return stored;
     };
-    QVERIFY2(forge(), qPrintable(error));
+    VERIFY_RESULT(forge());
     QVERIFY(QFile::exists(dbPath() + u"-wal"_s));
     QVERIFY(QFile::remove(dbPath() + u"-wal"_s));
     QVERIFY(QFile::remove(dbPath() + u"-shm"_s));
-    QVERIFY2(forge(), qPrintable(error));
-    QVERIFY2(forge(), qPrintable(error));
+    VERIFY_RESULT(forge());
+    VERIFY_RESULT(forge());
     const QByteArray wire = chain->toWire();
 
     // A crash now (the files copied as they are) or a clean close: all four blocks.
@@ -300,9 +307,9 @@ void TestChainStore::deletedJournalLosesNothing()
     store.close();
     for (const QString &path : {dbPath(), m_dir->filePath(u"crash.db"_s)}) {
         SqliteChainStore again(path);
-        QVERIFY2(again.open(&error), qPrintable(error));
-        const std::optional<Chain> loaded = again.load(Difficulty, &error);
-        QVERIFY2(loaded, qPrintable(error));
+        VERIFY_RESULT(again.open());
+        const Result<Chain> loaded = again.load(Difficulty);
+        VERIFY_RESULT(loaded);
         QCOMPARE(loaded->length(), 4);
         QCOMPARE(loaded->toWire(), wire);
     }
@@ -312,9 +319,8 @@ void TestChainStore::backupWhileOpen()
 {
     const Chain written = populate(3);
     SqliteChainStore store(dbPath());   // a server holds it
-    QString error;
-    QVERIFY(store.open(&error));
-    std::optional<Chain> chain = store.load(Difficulty, &error);
+    VERIFY_RESULT(store.open());
+    Result<Chain> chain = store.load(Difficulty);
     QVERIFY(chain);
     const QString target = m_dir->filePath(u"backup/copy.db"_s);
     QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
@@ -325,11 +331,11 @@ void TestChainStore::backupWhileOpen()
     QVERIFY(!QFile::exists(target + u".partial"_s));
     // The server goes on; the copy stays the snapshot it was.
     const auto proof = Pow::search(chain->lastBlockString(), Difficulty, 0, 1'000'000);
-    QVERIFY(store.appendBlock(chain->forge(*proof, u"m"_s, 1), Difficulty, &error));
+    VERIFY_RESULT(store.appendBlock(chain->forge(*proof, u"m"_s, 1), Difficulty));
     SqliteChainStore copy(target);
-    QVERIFY2(copy.open(&error), qPrintable(error));
-    const std::optional<Chain> loaded = copy.load(Difficulty, &error);
-    QVERIFY2(loaded, qPrintable(error));
+    VERIFY_RESULT(copy.open());
+    const Result<Chain> loaded = copy.load(Difficulty);
+    VERIFY_RESULT(loaded);
     QCOMPARE(loaded->toWire(), written.toWire());
 
     // A backup over an older one replaces it whole; a missing source leaves it alone.

@@ -6,6 +6,7 @@
 #include "core/postgreschainstore.h"
 #include "core/pow.h"
 #include "core/sqlitechainstore.h"
+#include "tests/verifyresult.h"
 #include "pgcluster.h"
 
 using namespace Qt::StringLiterals;
@@ -44,14 +45,12 @@ private:
 
 void TestPostgresChainStore::initTestCase()
 {
-    QString error;
-    QVERIFY2(m_cluster.start(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.start());
 }
 
 void TestPostgresChainStore::init()
 {
-    QString error;
-    QVERIFY2(m_cluster.reset(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.reset());
 }
 
 std::optional<std::uint64_t> TestPostgresChainStore::proofFor(const Chain &chain)
@@ -61,23 +60,20 @@ std::optional<std::uint64_t> TestPostgresChainStore::proofFor(const Chain &chain
 
 Chain TestPostgresChainStore::populate(ChainStore &store, int blocks)
 {
-    QString error;
-    std::optional<Chain> chain = store.load(Difficulty, &error);
+    Result<Chain> chain = store.load(Difficulty);
     if (!chain)
-        qFatal("load: %s", qPrintable(error));
+        qFatal("load: %s", qPrintable(chain.errorMessage()));
     for (int i = 0; i < blocks; ++i) {
         const Json transaction = Chain::transaction(u"alice"_s, u"bob"_s, i + 1);
-        if (!store.addPendingTransaction(transaction, &error))
-            qFatal("pending: %s", qPrintable(error));
+        if (const Result<void> added = store.addPendingTransaction(transaction); !added)
+            qFatal("pending: %s", qPrintable(added.errorMessage()));
         const auto proof = proofFor(*chain);
-        Block block;
-        const auto outcome = store.forgeNext(
+        Result<std::optional<Block>> forged = store.forgeNext(
             chain->lastBlock(), Difficulty,
-            [&](const Json &pending) { return chain->forgeFrom(pending, *proof, u"miner"_s, 1); },
-            &block, &error);
-        if (outcome != ChainStore::Outcome::Committed)
-            qFatal("forge: %s", qPrintable(error));
-        chain->append(std::move(block));
+            [&](const Json &pending) { return chain->forgeFrom(pending, *proof, u"miner"_s, 1); });
+        if (!forged || !*forged)
+            qFatal("forge: %s", forged ? "stale" : qPrintable(forged.errorMessage()));
+        chain->append(std::move(**forged));
     }
     return *chain;
 }
@@ -85,20 +81,19 @@ Chain TestPostgresChainStore::populate(ChainStore &store, int blocks)
 void TestPostgresChainStore::emptyDatabaseGetsGenesis()
 {
     PostgresChainStore store(m_cluster.url());
-    QString error;
-    QVERIFY2(store.open(&error), qPrintable(error));
+    VERIFY_RESULT(store.open());
     QVERIFY(store.isShared());
     QVERIFY(store.isAvailable());
     QVERIFY2(!store.displayName().contains(PgCluster::password()), qPrintable(store.displayName()));
-    const std::optional<Chain> chain = store.load(Difficulty, &error);
-    QVERIFY2(chain, qPrintable(error));
+    const Result<Chain> chain = store.load(Difficulty);
+    VERIFY_RESULT(chain);
     QCOMPARE(chain->length(), 1);
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"1"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"1"_s);
     // A second store on the same database reads the same genesis, not a new one.
     PostgresChainStore second(m_cluster.url());
-    QVERIFY2(second.open(&error), qPrintable(error));
-    const std::optional<Chain> same = second.load(Difficulty, &error);
-    QVERIFY2(same, qPrintable(error));
+    VERIFY_RESULT(second.open());
+    const Result<Chain> same = second.load(Difficulty);
+    VERIFY_RESULT(same);
     QCOMPARE(same->lastBlockString(), chain->lastBlockString());
 }
 
@@ -107,17 +102,14 @@ void TestPostgresChainStore::blocksAndPendingSurviveReopen()
     Chain chain(Difficulty);
     {
         PostgresChainStore store(m_cluster.url());
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
+        VERIFY_RESULT(store.open());
         chain = populate(store, 3);
-        QVERIFY(store.addPendingTransaction(Chain::transaction(u"carol"_s, u"dave"_s, 2.5),
-                                            &error));
+        VERIFY_RESULT(store.addPendingTransaction(Chain::transaction(u"carol"_s, u"dave"_s, 2.5)));
     }
     PostgresChainStore store(m_cluster.url());
-    QString error;
-    QVERIFY2(store.open(&error), qPrintable(error));
-    const std::optional<Chain> loaded = store.load(Difficulty, &error);
-    QVERIFY2(loaded, qPrintable(error));
+    VERIFY_RESULT(store.open());
+    const Result<Chain> loaded = store.load(Difficulty);
+    VERIFY_RESULT(loaded);
     QCOMPARE(loaded->length(), 4);
     QCOMPARE(loaded->lastBlockString(), chain.lastBlockString());
     QCOMPARE(CanonicalJson::dump(loaded->pendingTransactions()),
@@ -154,26 +146,29 @@ void TestPostgresChainStore::refusesTamperedDatabase()
     QFETCH(QString, expected);
     {
         PostgresChainStore store(m_cluster.url());
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
+        VERIFY_RESULT(store.open());
         populate(store, 3);
     }
-    QString error;
-    m_cluster.psql(statement, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
-    const QString before = m_cluster.psql(u"SELECT height, json, difficulty FROM blocks"
-                                          " ORDER BY height"_s);
+    VERIFY_RESULT(m_cluster.psql(statement));
+    const Result<QString> before = m_cluster.psql(u"SELECT height, json, difficulty FROM blocks"
+                                                  " ORDER BY height"_s);
+    VERIFY_RESULT(before);
     PostgresChainStore store(m_cluster.url());
-    const bool opened = store.open(&error);
-    if (opened) {
-        QVERIFY(!store.load(Difficulty, &error));
+    QString error;
+    if (const Result<void> opened = store.open(); !opened) {
+        error = opened.errorMessage();
+    } else {
+        const Result<Chain> chain = store.load(Difficulty);
+        QVERIFY(!chain);
+        error = chain.errorMessage();
         store.close();
     }
     QVERIFY2(error.contains(expected), qPrintable(error));
     QVERIFY2(error.contains(u"127.0.0.1"_s), qPrintable(error));
     QVERIFY2(!error.contains(PgCluster::password()), qPrintable(error));
-    QCOMPARE(m_cluster.psql(u"SELECT height, json, difficulty FROM blocks ORDER BY height"_s),
-             before);   // refused, never "fixed"
+    QCOMPARE(m_cluster.psql(u"SELECT height, json, difficulty FROM blocks ORDER BY height"_s)
+                 .valueOr(QString()),
+             *before);   // refused, never "fixed"
 }
 
 void TestPostgresChainStore::wrongPasswordIsOneClearLine()
@@ -181,8 +176,9 @@ void TestPostgresChainStore::wrongPasswordIsOneClearLine()
     QString url = m_cluster.url();
     url.replace(PgCluster::password(), u"not-the-password"_s);
     PostgresChainStore store(url);
-    QString error;
-    QVERIFY(!store.open(&error));
+    const Result<void> opened = store.open();
+    QVERIFY(!opened);
+    const QString &error = opened.errorMessage();
     QVERIFY2(error.contains(u"password authentication failed"_s), qPrintable(error));
     QVERIFY2(!error.contains(u"not-the-password"_s), qPrintable(error));
     QVERIFY2(!error.contains(u'\n'), qPrintable(error));
@@ -192,81 +188,77 @@ void TestPostgresChainStore::firstForgeWinsSecondIsStale()
 {
     PostgresChainStore a(m_cluster.url());
     PostgresChainStore b(m_cluster.url());
-    QString error;
-    QVERIFY2(a.open(&error) && b.open(&error), qPrintable(error));
-    std::optional<Chain> chainA = a.load(Difficulty, &error);
-    std::optional<Chain> chainB = b.load(Difficulty, &error);
-    QVERIFY2(chainA && chainB, qPrintable(error));
+    VERIFY_RESULT(a.open());
+    VERIFY_RESULT(b.open());
+    Result<Chain> chainA = a.load(Difficulty);
+    Result<Chain> chainB = b.load(Difficulty);
+    VERIFY_RESULT(chainA);
+    VERIFY_RESULT(chainB);
     const auto proof = proofFor(*chainA);
     QVERIFY(proof);
-    Block block;
-    QCOMPARE(a.forgeNext(chainA->lastBlock(), Difficulty,
-                         [&](const Json &p) { return chainA->forgeFrom(p, *proof, u"a"_s, 1); },
-                         &block, &error),
-             ChainStore::Outcome::Committed);
-    // b still believes block 1 is the tip: the database says no.
-    Block lost;
-    QCOMPARE(b.forgeNext(chainB->lastBlock(), Difficulty,
-                         [&](const Json &p) { return chainB->forgeFrom(p, *proof, u"b"_s, 1); },
-                         &lost, &error),
-             ChainStore::Outcome::Stale);
-    QVERIFY2(error.contains(u"block 2 was already forged"_s), qPrintable(error));
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"2"_s);
-    QVERIFY(m_cluster.psql(u"SELECT json FROM blocks WHERE height = 2"_s)
+    const Result<std::optional<Block>> forged = a.forgeNext(
+        chainA->lastBlock(), Difficulty,
+        [&](const Json &p) { return chainA->forgeFrom(p, *proof, u"a"_s, 1); });
+    VERIFY_RESULT(forged);
+    QVERIFY(*forged);   // committed
+    // b still believes block 1 is the tip: the database says no (stale, not a failure).
+    const Result<std::optional<Block>> lost = b.forgeNext(
+        chainB->lastBlock(), Difficulty,
+        [&](const Json &p) { return chainB->forgeFrom(p, *proof, u"b"_s, 1); });
+    VERIFY_RESULT(lost);
+    QVERIFY(!*lost);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"2"_s);
+    QVERIFY(m_cluster.psql(u"SELECT json FROM blocks WHERE height = 2"_s).valueOr(QString())
                 .contains(u"\"recipient\": \"a\""_s));
     // b catches up with what a forged.
-    std::vector<Block> blocks;
-    std::vector<int> difficulties;
-    Json pending;
-    QVERIFY2(b.readSince(1, &blocks, &difficulties, &pending, &error), qPrintable(error));
-    QCOMPARE(blocks.size(), 1u);
-    QCOMPARE(blocks[0].blockString(), block.blockString());
-    QCOMPARE(difficulties[0], Difficulty);
+    const Result<ChainStore::Update> update = b.readSince(1);
+    VERIFY_RESULT(update);
+    QCOMPARE(update->blocks.size(), 1u);
+    QCOMPARE(update->blocks[0].blockString(), (*forged)->blockString());
+    QCOMPARE(update->difficulties[0], Difficulty);
 }
 
 void TestPostgresChainStore::pendingTransactionsGoIntoOneBlock()
 {
     PostgresChainStore a(m_cluster.url());
     PostgresChainStore b(m_cluster.url());
-    QString error;
-    QVERIFY2(a.open(&error) && b.open(&error), qPrintable(error));
-    std::optional<Chain> chain = a.load(Difficulty, &error);
-    QVERIFY2(chain && b.load(Difficulty, &error), qPrintable(error));
+    VERIFY_RESULT(a.open());
+    VERIFY_RESULT(b.open());
+    Result<Chain> chain = a.load(Difficulty);
+    VERIFY_RESULT(chain);
+    VERIFY_RESULT(b.load(Difficulty));
     // A budget of two transactions per block; five pending, from both stores.
     chain->setPendingBudget(2 * Chain::transactionBytes(Chain::transaction(u"s0"_s, u"r"_s, 1)));
     for (int i = 0; i < 5; ++i) {
         ChainStore &store = i % 2 ? static_cast<ChainStore &>(b) : a;
-        QVERIFY(store.addPendingTransaction(Chain::transaction(u"s%1"_s.arg(i), u"r"_s, 1),
-                                            &error));
+        VERIFY_RESULT(store.addPendingTransaction(Chain::transaction(u"s%1"_s.arg(i), u"r"_s, 1)));
     }
     QStringList senders;
     for (int block = 0; block < 3; ++block) {
         ChainStore &store = block % 2 ? static_cast<ChainStore &>(b) : a;
         const auto proof = proofFor(*chain);
-        Block forged;
-        QCOMPARE(store.forgeNext(chain->lastBlock(), Difficulty,
-                                 [&](const Json &p) {
-                                     return chain->forgeFrom(p, *proof, u"m"_s, 1);
-                                 },
-                                 &forged, &error),
-                 ChainStore::Outcome::Committed);
-        const Json transactions = forged.transactions();
+        Result<std::optional<Block>> forged = store.forgeNext(
+            chain->lastBlock(), Difficulty,
+            [&](const Json &p) { return chain->forgeFrom(p, *proof, u"m"_s, 1); });
+        VERIFY_RESULT(forged);
+        QVERIFY(*forged);   // committed
+        const Json transactions = (*forged)->transactions();
         QCOMPARE(transactions.size(), block < 2 ? 3u : 2u);   // with the reward
         for (std::size_t i = 0; i + 1 < transactions.size(); ++i)
             senders.append(QString::fromStdString(transactions[i]["sender"].get<std::string>()));
-        chain->append(std::move(forged));
+        chain->append(std::move(**forged));
     }
     QCOMPARE(senders, (QStringList{u"s0"_s, u"s1"_s, u"s2"_s, u"s3"_s, u"s4"_s}));
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM pending"_s), u"0"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM pending"_s).valueOr(QString()), u"0"_s);
 }
 
 void TestPostgresChainStore::otherStoresHearOfNewBlocks()
 {
     PostgresChainStore a(m_cluster.url());
     PostgresChainStore b(m_cluster.url());
-    QString error;
-    QVERIFY2(a.open(&error) && b.open(&error), qPrintable(error));
-    QVERIFY2(b.load(Difficulty, &error), qPrintable(error));
+    VERIFY_RESULT(a.open());
+    VERIFY_RESULT(b.open());
+    VERIFY_RESULT(b.load(Difficulty));
     QSignalSpy heard(&b, &ChainStore::tipChanged);
     populate(a, 2);
     QTRY_VERIFY_WITH_TIMEOUT(!heard.isEmpty() && heard.last().at(0).toLongLong() == 3, 5000);
@@ -278,9 +270,9 @@ void TestPostgresChainStore::repeatsTheStoredHeight()
 {
     PostgresChainStore a(m_cluster.url());
     PostgresChainStore b(m_cluster.url());
-    QString error;
-    QVERIFY2(a.open(&error) && b.open(&error), qPrintable(error));
-    QVERIFY2(b.load(Difficulty, &error), qPrintable(error));
+    VERIFY_RESULT(a.open());
+    VERIFY_RESULT(b.open());
+    VERIFY_RESULT(b.load(Difficulty));
     QSignalSpy notified(&b, &ChainStore::tipChanged);
     populate(a, 2);
     QTRY_VERIFY_WITH_TIMEOUT(!notified.isEmpty() && notified.last().at(0).toLongLong() == 3,
@@ -295,30 +287,32 @@ void TestPostgresChainStore::repeatsTheStoredHeight()
 void TestPostgresChainStore::reconnectsAfterRestart()
 {
     PostgresChainStore store(m_cluster.url());
-    QString error;
-    QVERIFY2(store.open(&error), qPrintable(error));
+    VERIFY_RESULT(store.open());
     Chain chain = populate(store, 1);
     QSignalSpy availability(&store, &ChainStore::availabilityChanged);
-    QVERIFY2(m_cluster.stop(&error), qPrintable(error));
+    VERIFY_RESULT(m_cluster.stop());
     // Gone: writes fail and say so; the store notices by itself within a second or so.
-    QVERIFY(!store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1), &error));
+    QVERIFY(!store.addPendingTransaction(Chain::transaction(u"x"_s, u"y"_s, 1)));
     QTRY_VERIFY_WITH_TIMEOUT(!store.isAvailable(), 10000);
-    Block block;
     const auto proof = proofFor(chain);
-    QCOMPARE(store.forgeNext(chain.lastBlock(), Difficulty,
-                             [&](const Json &p) { return chain.forgeFrom(p, *proof, u"m"_s, 1); },
-                             &block, &error),
-             ChainStore::Outcome::Unavailable);
-    QVERIFY2(m_cluster.start(&error), qPrintable(error));
+    const auto forge = [&] {
+        return store.forgeNext(chain.lastBlock(), Difficulty, [&](const Json &p) {
+            return chain.forgeFrom(p, *proof, u"m"_s, 1);
+        });
+    };
+    // Failed while open but unavailable: the database is gone for now (503), not a 500.
+    const Result<std::optional<Block>> whileGone = forge();
+    QVERIFY(!whileGone);
+    QVERIFY(store.isOpen() && !store.isAvailable());
+    VERIFY_RESULT(m_cluster.start());
     QTRY_VERIFY_WITH_TIMEOUT(store.isAvailable(), 15000);
     QCOMPARE(availability.count(), 2);
     QCOMPARE(availability.at(0).at(0).toBool(), false);
     QCOMPARE(availability.at(1).at(0).toBool(), true);
-    QCOMPARE(store.forgeNext(chain.lastBlock(), Difficulty,
-                             [&](const Json &p) { return chain.forgeFrom(p, *proof, u"m"_s, 1); },
-                             &block, &error),
-             ChainStore::Outcome::Committed);
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"3"_s);
+    const Result<std::optional<Block>> back = forge();
+    VERIFY_RESULT(back);
+    QVERIFY(*back);   // committed
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"3"_s);
 }
 
 void TestPostgresChainStore::importMovesChainBothWays()
@@ -329,26 +323,24 @@ void TestPostgresChainStore::importMovesChainBothWays()
     Chain chain(Difficulty);
     {
         SqliteChainStore store(source);
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
+        VERIFY_RESULT(store.open());
         chain = populate(store, 4);
-        QVERIFY(store.addPendingTransaction(Chain::transaction(u"p"_s, u"q"_s, 7), &error));
+        VERIFY_RESULT(store.addPendingTransaction(Chain::transaction(u"p"_s, u"q"_s, 7)));
     }
     ChainImport::Counts counts;
-    QString error;
     const Result<void> imported = ChainImport::run(source, m_cluster.url(), &counts);
     QVERIFY2(imported, qPrintable(imported.errorMessage()));
     QCOMPARE(counts.blocks, 5);
     QCOMPARE(counts.pending, 1);
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"5"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"5"_s);
     // And back into a new SQLite file: the same bytes.
     const QString back = dir.filePath(u"back.db"_s);
     const Result<void> importedBack = ChainImport::run(m_cluster.url(), back, &counts);
     QVERIFY2(importedBack, qPrintable(importedBack.errorMessage()));
     SqliteChainStore copy(back);
-    QVERIFY2(copy.open(&error), qPrintable(error));
-    const std::optional<Chain> loaded = copy.load(Difficulty, &error);
-    QVERIFY2(loaded, qPrintable(error));
+    VERIFY_RESULT(copy.open());
+    const Result<Chain> loaded = copy.load(Difficulty);
+    VERIFY_RESULT(loaded);
     QCOMPARE(loaded->toWire(), chain.toWire());
     QCOMPARE(loaded->pendingTransactions().size(), 1u);
 }
@@ -360,14 +352,12 @@ void TestPostgresChainStore::importRefusesNonEmptyTarget()
     const QString source = dir.filePath(u"source.db"_s);
     {
         SqliteChainStore store(source);
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
+        VERIFY_RESULT(store.open());
         populate(store, 1);
     }
     {
         PostgresChainStore store(m_cluster.url());
-        QString error;
-        QVERIFY2(store.open(&error), qPrintable(error));
+        VERIFY_RESULT(store.open());
         populate(store, 2);
     }
     ChainImport::Counts counts;
@@ -375,7 +365,7 @@ void TestPostgresChainStore::importRefusesNonEmptyTarget()
     QVERIFY(!nonEmpty);
     QVERIFY2(nonEmpty.errorMessage().contains(u"already holds 3 blocks"_s),
              qPrintable(nonEmpty.errorMessage()));
-    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s), u"3"_s);
+    QCOMPARE(m_cluster.psql(u"SELECT count(*) FROM blocks"_s).valueOr(QString()), u"3"_s);
     const Result<void> missing = ChainImport::run(dir.filePath(u"missing.db"_s), m_cluster.url(),
                                                   &counts);
     QVERIFY(!missing);

@@ -11,6 +11,7 @@
 #include "../core/forgedchain.h"
 #include "core/chainpagemodel.h"
 #include "ui/chainexplorer.h"
+#include "tests/verifyresult.h"
 
 using namespace Qt::StringLiterals;
 
@@ -45,8 +46,7 @@ private:
 
 void TestChainExplorer::initTestCase()
 {
-    QString error;
-    QVERIFY2(m_node.start(&error), qPrintable(error));
+    VERIFY_RESULT(m_node.start());
     for (int i = 0; i < Blocks; ++i) {
         if (i == 100)
             QVERIFY(m_node.addTransaction(
@@ -133,8 +133,7 @@ void TestChainExplorer::browsesPagesAndShowsABlock()
 void TestChainExplorer::followsTheMinersNodeUntilOneIsChosen()
 {
     ForgedChain other;
-    QString error;
-    QVERIFY2(other.start(&error), qPrintable(error));
+    VERIFY_RESULT(other.start());
     QVERIFY(other.forge(u"zed"_s, 2));
 
     ChainExplorer explorer;
