@@ -12,6 +12,7 @@ using namespace Qt::StringLiterals;
 
 namespace
 {
+#include "core/engines/hybridkernel.h"
 #include "core/engines/lanekernel.h"
 #include "core/engines/shanikernel.h"
 
@@ -208,6 +209,8 @@ std::vector<const SearchEngine *> all()
     static const EmulatedEngine Avx2{u"avx2-emulated"_s, {8, 1, &laneKernel<Words<8>>}};
     static const EmulatedEngine ShaNi3{u"shani-x3-emulated"_s, {3, 4, &shaKernel<ShaOps, 3>}};
     static const EmulatedEngine ShaNi4{u"shani-x4-emulated"_s, {4, 4, &shaKernel<ShaOps, 4>}};
-    return {&Avx512, &ShaNi4, &ShaNi3, &Avx2};
+    static const EmulatedEngine ShaNiAvx512{u"shani-avx512-emulated"_s,
+                                            {20, 4, &hybridKernel<Words<16>, ShaOps, 4>}};
+    return {&Avx512, &ShaNiAvx512, &ShaNi4, &ShaNi3, &Avx2};
 }
 }

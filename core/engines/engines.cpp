@@ -17,6 +17,7 @@ using namespace Qt::StringLiterals;
 #ifdef BLOCKFORGE_X86_ENGINES
 #include "core/engines/avx2engine.h"
 #include "core/engines/avx512engine.h"
+#include "core/engines/shaniavx512engine.h"
 #include "core/engines/shaniengine.h"
 #endif
 
@@ -34,6 +35,7 @@ const Avx512Engine Avx512;
 const Avx2Engine Avx2;
 const ShaNiEngine ShaNi4{4};
 const ShaNiEngine ShaNi3{3};
+const ShaNiAvx512Engine ShaNiAvx512;
 #endif
 
 double threadSeconds()
@@ -60,6 +62,7 @@ const std::vector<Entry> &built()
     static const std::vector<Entry> entries = {
 #ifdef BLOCKFORGE_X86_ENGINES
         {&Avx512, &Avx512Engine::isSupported},
+        {&ShaNiAvx512, &ShaNiAvx512Engine::isSupported},
         {&ShaNi4, &ShaNiEngine::isSupported},
         {&ShaNi3, &ShaNiEngine::isSupported},
         {&Avx2, &Avx2Engine::isSupported},

@@ -139,19 +139,20 @@ template<class V>
     return V::add(V::template shl<3>(x), V::template shl<1>(x));
 }
 
-// The first round from the shared state: everything but its W was folded by the
-// driver, so it is two adds. Leaves the state of round t + 1 in v.
+// The first round from the shared state s: everything but its W was folded by the
+// driver (new a = firstA + W, new e = firstE + W), so it is two adds. Leaves the state
+// of round t + 1 in v.
 template<class V, int t>
 [[gnu::always_inline]] inline void laneFirstRound(typename V::T *v, typename V::T wt,
-                                                  const LaneSearch::Job &job)
+                                                  const std::uint32_t *s, std::uint32_t firstA,
+                                                  std::uint32_t firstE)
 {
     constexpr int n = t + 1;
-    const std::uint32_t *s = job.state;
-    v[(0 - n) & 7] = V::add(V::set(job.firstA), wt);
+    v[(0 - n) & 7] = V::add(V::set(firstA), wt);
     v[(1 - n) & 7] = V::set(s[0]);
     v[(2 - n) & 7] = V::set(s[1]);
     v[(3 - n) & 7] = V::set(s[2]);
-    v[(4 - n) & 7] = V::add(V::set(job.firstE), wt);
+    v[(4 - n) & 7] = V::add(V::set(firstE), wt);
     v[(5 - n) & 7] = V::set(s[4]);
     v[(6 - n) & 7] = V::set(s[5]);
     v[(7 - n) & 7] = V::set(s[6]);
@@ -172,11 +173,11 @@ template<class V>
     return V::zeroBits(V::add(v[0], s[0]), job.mask);
 }
 
-// One group: the lanes' digits in word A (and A + 1 when B). The rounds start at A or
-// A + 1.
+// The words that vary between the lanes rBase + i: w[A], and w[A + 1] when B. Every
+// other word is folded into job.wk and job.partial.
 template<class V, int A, bool B>
-[[gnu::always_inline]] inline std::uint32_t laneGroup(const LaneSearch::Job &job,
-                                                      std::uint32_t rBase)
+[[gnu::always_inline]] inline void laneDigitWords(typename V::T *w, const LaneSearch::Job &job,
+                                                  std::uint32_t rBase)
 {
     using T = typename V::T;
     // The lanes' last four digits: r = rBase + lane, split by multiply-shift division.
@@ -190,23 +191,32 @@ template<class V, int A, bool B>
     const T packed = V::orv(V::orv(V::template shl<24>(q3), V::template shl<16>(d2)),
                             V::orv(V::template shl<8>(d1), d0));
 
-    // Only the varying words are vectors; every other word is folded into job.wk and
-    // job.partial.
-    T w[16];
     w[A] = V::add(V::set(job.words[A]),
                   V::shlCount(V::shrCount(packed, job.shiftA), job.shiftALeft));
     if constexpr (B)
         w[A + 1] = V::add(V::set(job.words[A + 1]), V::shlCount(packed, job.shiftB));
+}
+
+// One group: the lanes' digits in word A (and A + 1 when B). The rounds start at A or
+// A + 1.
+template<class V, int A, bool B>
+[[gnu::always_inline]] inline std::uint32_t laneGroup(const LaneSearch::Job &job,
+                                                      std::uint32_t rBase)
+{
+    using T = typename V::T;
+    // Only the varying words are vectors.
+    T w[16];
+    laneDigitWords<V, A, B>(w, job, rBase);
 
     // State after the shared rounds: a..h of round startRound live at
     // v[(i - startRound) & 7].
     // Round startRound is A, or A + 1 when only the second word's digits vary.
     T v[8];
     if (job.startRound == A) {
-        laneFirstRound<V, A>(v, w[A], job);
+        laneFirstRound<V, A>(v, w[A], job.state, job.firstA, job.firstE);
         laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 15 - A>{});
     } else if constexpr (B) {
-        laneFirstRound<V, A + 1>(v, w[A + 1], job);
+        laneFirstRound<V, A + 1>(v, w[A + 1], job.state, job.firstA, job.firstE);
         laneEarlyRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 14 - A>{});
     }
     laneScheduledRounds<V, A, B>(v, w, job, std::make_integer_sequence<int, 48>{});

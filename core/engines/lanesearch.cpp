@@ -137,16 +137,17 @@ struct PrefixCache
     }
 };
 
-// The shared part of round `round`, whose W varies between lanes.
-void foldFirstRound(Job &job, int round)
+// The shared part of round `round` from state s, whose W varies between lanes: new a =
+// firstA + W, new e = firstE + W.
+void foldFirstRound(const std::uint32_t *s, int round, std::uint32_t &firstA,
+                    std::uint32_t &firstE)
 {
-    const std::uint32_t *s = job.state;
     const std::uint32_t shared = s[7] + (ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25))
         + ((s[4] & s[5]) ^ (~s[4] & s[6])) + RoundConstants[round];
     const std::uint32_t t2 = (ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22))
         + ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
-    job.firstA = shared + t2;
-    job.firstE = s[3] + shared;
+    firstA = shared + t2;
+    firstE = s[3] + shared;
 }
 
 bool confirm(const Sha256::Midstate &midstate, int difficulty, std::uint64_t proof)
@@ -157,6 +158,16 @@ bool confirm(const Sha256::Midstate &midstate, int difficulty, std::uint64_t pro
         Sha256::compress(state, message.block(b));
     return Pow::meetsDifficulty(state, difficulty);
 }
+}
+
+Start startAt(const Job &job, int round)
+{
+    Start start;
+    std::memcpy(start.state, job.state, sizeof start.state);
+    for (int t = job.startRound; t < round; ++t)
+        scalarRound(start.state, job.wk[t]);
+    foldFirstRound(start.state, round, start.firstA, start.firstE);
+    return start;
 }
 
 SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int difficulty,
@@ -280,7 +291,7 @@ SearchResult search(const Spec &spec, const Sha256::Midstate &midstate, int diff
                 if (job.wordB >= 0)
                     lane0[job.wordB] += d << job.shiftB;
                 std::memcpy(job.state, cache.stateAfter(lane0, start), sizeof job.state);
-                foldFirstRound(job, start);
+                foldFirstRound(job.state, start, job.firstA, job.firstE);
                 job.startRound = start;
                 sharedKey = key;
             }

@@ -74,6 +74,19 @@ struct Hits
 // the call and the driver cost nothing per group.
 using Kernel = Hits (*)(const Job &job, std::uint32_t groups);
 
+// The lanes' start at a later round than the job's: the shared state after `round`
+// rounds (job.startRound <= round <= job.wordA, so the rounds in between use only words
+// that every lane shares) and round `round` folded as in Job::firstA and firstE. For a
+// kernel whose lanes can start at any round beside one that needs a multiple of 4.
+struct Start
+{
+    std::uint32_t state[8];
+    std::uint32_t firstA = 0;
+    std::uint32_t firstE = 0;
+};
+
+Start startAt(const Job &job, int round);
+
 struct Spec
 {
     int lanes = 16;       // at most 32

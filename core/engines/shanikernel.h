@@ -126,6 +126,39 @@ template<class O, int Lanes>
     return hits;
 }
 
+// Lanes r + l from the shared state (abef, cdgh): their message words, with the digits.
+template<class O, int Lanes, int A, bool B>
+[[gnu::always_inline]] inline void shaStartLanes(ShaLane<O> *lanes, const LaneSearch::Job &job,
+                                                 typename O::X abef, typename O::X cdgh,
+                                                 std::uint32_t r)
+{
+    for (int l = 0; l < Lanes; ++l) {
+        const std::uint32_t d = shaPackedDigits(r + static_cast<std::uint32_t>(l));
+        for (int i = 0; i < 4; ++i)
+            lanes[l].msg[i] = O::load(job.words + 4 * i);
+        const std::uint32_t partA = (d >> job.shiftA) << job.shiftALeft;
+        lanes[l].msg[A / 4] = O::add(lanes[l].msg[A / 4], O::template wordAt<A % 4>(partA));
+        if constexpr (B)
+            lanes[l].msg[(A + 1) / 4] = O::add(lanes[l].msg[(A + 1) / 4],
+                                               O::template wordAt<(A + 1) % 4>(d << job.shiftB));
+        lanes[l].abef = abef;
+        lanes[l].cdgh = cdgh;
+    }
+}
+
+// The hit bits of lanes whose one block is done (no second block).
+template<class O, int Lanes>
+[[gnu::always_inline]] inline std::uint32_t shaHits(const ShaLane<O> *lanes,
+                                                    const LaneSearch::Job &job)
+{
+    std::uint32_t hits = 0;
+    for (int l = 0; l < Lanes; ++l) {
+        const std::uint32_t a = O::element3(lanes[l].abef) + job.feed[0];
+        hits |= static_cast<std::uint32_t>((a & job.mask) == 0) << l;
+    }
+    return hits;
+}
+
 // A run of groups from the shared state after round 4S, up to the first with a hit.
 template<class O, int Lanes, int A, bool B, int S>
 LaneSearch::Hits shaRun(const LaneSearch::Job &job, std::uint32_t groupCount)
@@ -135,30 +168,11 @@ LaneSearch::Hits shaRun(const LaneSearch::Job &job, std::uint32_t groupCount)
     X cdgh;
     shaLayout<O>(job.state, abef, cdgh);
     for (std::uint32_t g = 0; g < groupCount; ++g) {
-        const std::uint32_t r = job.rBase + g * Lanes;
         ShaLane<O> lanes[Lanes];
-        for (int l = 0; l < Lanes; ++l) {
-            const std::uint32_t d = shaPackedDigits(r + static_cast<std::uint32_t>(l));
-            for (int i = 0; i < 4; ++i)
-                lanes[l].msg[i] = O::load(job.words + 4 * i);
-            const std::uint32_t partA = (d >> job.shiftA) << job.shiftALeft;
-            lanes[l].msg[A / 4] = O::add(lanes[l].msg[A / 4], O::template wordAt<A % 4>(partA));
-            if constexpr (B)
-                lanes[l].msg[(A + 1) / 4] = O::add(
-                    lanes[l].msg[(A + 1) / 4], O::template wordAt<(A + 1) % 4>(d << job.shiftB));
-            lanes[l].abef = abef;
-            lanes[l].cdgh = cdgh;
-        }
+        shaStartLanes<O, Lanes, A, B>(lanes, job, abef, cdgh, job.rBase + g * Lanes);
         shaGroupsFrom<O, Lanes, A, B, S>(lanes, job, std::make_integer_sequence<int, 16 - S>{});
-        std::uint32_t hits = 0;
-        if (job.secondBlock) {
-            hits = shaSecondBlock<O, Lanes>(lanes, job);
-        } else {
-            for (int l = 0; l < Lanes; ++l) {
-                const std::uint32_t a = O::element3(lanes[l].abef) + job.feed[0];
-                hits |= static_cast<std::uint32_t>((a & job.mask) == 0) << l;
-            }
-        }
+        const std::uint32_t hits =
+            job.secondBlock ? shaSecondBlock<O, Lanes>(lanes, job) : shaHits<O, Lanes>(lanes, job);
         if (hits)
             return {hits, g};
     }
