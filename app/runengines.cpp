@@ -19,11 +19,11 @@ int runEngines(QCoreApplication &, const Options &)
     for (const SearchEngine *engine : Engines::available()) {
         unsupported.removeAll(engine->name());
         const QString failure = Engines::selfTestFailure(*engine);
-        std::printf("%-10s %8.1f M attempts/s per thread%s%s\n", qPrintable(engine->name()),
+        std::printf("%-13s %8.1f M attempts/s per thread%s%s\n", qPrintable(engine->name()),
                     Engines::calibrate(*engine, 100) / 1e6, engine == &best ? "  (chosen)" : "",
                     failure.isEmpty() ? "" : qPrintable(u"  (" + failure + u")"));
     }
     for (const QString &name : std::as_const(unsupported))
-        std::printf("%-10s built, but this CPU cannot run it\n", qPrintable(name));
+        std::printf("%-13s built, but this CPU cannot run it\n", qPrintable(name));
     return 0;
 }

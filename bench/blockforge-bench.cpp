@@ -279,7 +279,7 @@ int main(int argc, char *argv[])
     double best1 = 0;
     double bestAll = 0;
     int bestCpu = -1;   // where the best engine's 1-thread figure was taken
-    std::printf("%-9s %12s %12s %6s %10s %9s %9s   %s\n", "engine", "1 thread", "all threads",
+    std::printf("%-13s %12s %12s %6s %10s %9s %9s   %s\n", "engine", "1 thread", "all threads",
                 "all/1", "cycles/att", "x openssl", "x naive",
                 "(per CPU-second: 1 thread, all threads)");
     for (const SearchEngine *engine : engines) {
@@ -300,7 +300,7 @@ int main(int argc, char *argv[])
                 slowest = rate.perCpu;
         }
         const Rate all = threads > 1 ? engineRate(*engine, mid, threads, duration, disturbed) : one;
-        std::printf("%-9s %10.2f M %10.2f M %6.2f %10.1f %9.2f %9.1f   (%.2f M, %.2f M)%s\n",
+        std::printf("%-13s %10.2f M %10.2f M %6.2f %10.1f %9.2f %9.1f   (%.2f M, %.2f M)%s\n",
                     qPrintable(engine->name()), one.wall / 1e6, all.wall / 1e6,
                     all.wall / one.wall, ghz > 0 ? ghz * 1e9 / one.perCpu : 0.0,
                     openssl > 0 ? one.wall / openssl : 0.0, naive > 0 ? one.wall / naive : 0.0,
@@ -318,7 +318,7 @@ int main(int argc, char *argv[])
     }
     for (const QString &name : Engines::builtNames()) {
         if (!Engines::find(name))
-            std::printf("%-9s built, but this CPU cannot run it\n", qPrintable(name));
+            std::printf("%-13s built, but this CPU cannot run it\n", qPrintable(name));
     }
     if (!quick) {
         // Real block strings end anywhere in their last 64-byte block: some tails push
