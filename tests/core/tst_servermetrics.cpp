@@ -137,9 +137,13 @@ void TestServerMetrics::metricsCountRealTraffic()
                  .status, 400);
     const std::uint64_t won = validProof();
     QCOMPARE(exchange(HttpTestClient::request("POST", "/mine", mineBody(won, "al"))).status, 200);
-    // The same proof again: valid for the block before, so stale (difficulty 2 keeps one).
-    QVERIFY(m_server->chain().staleBlockFor(won).has_value());
-    QCOMPARE(exchange(HttpTestClient::request("POST", "/mine", mineBody(won, "bo"))).status, 409);
+    // A proof for the block before: stale (difficulty 2 keeps one). Not simply the same
+    // proof again: one time in 256 that one is also valid for the block it just made.
+    std::uint64_t stale = won;
+    while (m_server->chain().isValidProof(stale) || !m_server->chain().staleBlockFor(stale))
+        ++stale;
+    QCOMPARE(exchange(HttpTestClient::request("POST", "/mine", mineBody(stale, "bo"))).status,
+             409);
     QCOMPARE(exchange(HttpTestClient::request("POST", "/mine", "{}")).status, 400);
     const QByteArray transaction = R"({"sender": "a", "recipient": "b", "amount": 5})";
     QCOMPARE(exchange(HttpTestClient::request("POST", "/transactions/new", transaction)).status,
