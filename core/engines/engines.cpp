@@ -1,14 +1,18 @@
 #include "core/engines/engines.h"
 
 #include <algorithm>
+#include <barrier>
 #include <chrono>
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 using namespace Qt::StringLiterals;
 
 #include <QStringList>
+#include <QThread>
 
 #include "core/engines/opensslengine.h"
 #include "core/engines/searchengine.h"
@@ -191,6 +195,57 @@ void remember(const SearchEngine &engine, double attemptsPerSecond)
     const std::lock_guard lock(rateMutex);
     rates.emplace(&engine, attemptsPerSecond);
 }
+
+// Each engine's best slice on the calling thread. Every calibrating thread starts each
+// slice together with the others, so all of them run the same engine at once, as
+// mining threads do.
+std::vector<double> calibrateInStep(const std::vector<const SearchEngine *> &engines,
+                                    std::barrier<> &step)
+{
+    std::vector<double> found(engines.size(), 0.0);
+    for (int slice = 0; slice < Slices; ++slice) {
+        for (std::size_t i = 0; i < engines.size(); ++i) {
+            step.arrive_and_wait();
+            found[i] = std::max(found[i], calibrate(*engines[i], SliceMilliseconds));
+        }
+    }
+    return found;
+}
+
+// Attempts per second per thread of each engine, the mean over one calibrating thread
+// per CPU (the calling thread and one more per further CPU).
+std::vector<double> calibrateOnEveryCpu(const std::vector<const SearchEngine *> &engines)
+{
+    const int wanted = std::max(1, QThread::idealThreadCount());
+    std::barrier<> step(wanted);
+    std::vector<std::vector<double>> perThread(static_cast<std::size_t>(wanted));
+    {
+        std::vector<std::jthread> others;
+        for (int t = 1; t < wanted; ++t) {
+            try {
+                others.emplace_back([&engines, &step, &mine = perThread[static_cast<std::size_t>(t)]] {
+                    mine = calibrateInStep(engines, step);
+                });
+            } catch (const std::system_error &) {
+                // No thread for this CPU (a process limit): calibrate on fewer.
+                step.arrive_and_drop();
+            }
+        }
+        perThread[0] = calibrateInStep(engines, step);
+    }   // joins the others
+    std::vector<double> mean(engines.size(), 0.0);
+    int counted = 0;
+    for (const std::vector<double> &found : perThread) {
+        if (found.empty())
+            continue;
+        ++counted;
+        for (std::size_t i = 0; i < found.size(); ++i)
+            mean[i] += found[i];
+    }
+    for (double &rate : mean)
+        rate /= counted;
+    return mean;
+}
 }
 
 double rate(const SearchEngine &engine)
@@ -209,16 +264,15 @@ double rate(const SearchEngine &engine)
 
 const SearchEngine &best()
 {
-    // Five interleaved 4 ms slices per engine, best slice wins (a slice the scheduler
-    // cut into is slow, never fast). The rates are kept for rate(), so no engine is
-    // measured twice.
+    // Every CPU at once, one calibrating thread each, five interleaved 4 ms slices per
+    // engine, best slice wins (a slice the scheduler cut into is slow, never fast). The
+    // miner runs on every CPU, and one CPU's figure can mislead: CPUs that share a core
+    // share its SHA unit, and under a hypervisor one vCPU can run some engines slower
+    // than the other, so a choice made on one CPU followed whichever CPU it ran on. The
+    // mean per thread is kept for rate(), so no engine is measured twice.
     static const SearchEngine *const chosen = [] {
         const std::vector<const SearchEngine *> engines = available();
-        std::vector<double> found(engines.size(), 0.0);
-        for (int slice = 0; slice < Slices; ++slice) {
-            for (std::size_t i = 0; i < engines.size(); ++i)
-                found[i] = std::max(found[i], calibrate(*engines[i], SliceMilliseconds));
-        }
+        const std::vector<double> found = calibrateOnEveryCpu(engines);
         for (std::size_t i = 0; i < engines.size(); ++i)
             remember(*engines[i], found[i]);
         // Fastest first; among engines within 3% of each other, the built order.
