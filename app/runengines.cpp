@@ -14,13 +14,17 @@ int runEngines(QCoreApplication &, const Options &)
     const CpuFeatures &cpu = CpuFeatures::current();
     std::printf("CPU: %s\nflags: %s\n", qPrintable(cpu.model),
                 qPrintable(cpu.flagNames().join(QLatin1Char(' '))));
+    // The figures the choice was made from (every CPU at once, the mean per thread), so
+    // "(chosen)" stands beside the fastest or one within the tie band, never below a
+    // figure measured some other way.
     const SearchEngine &best = Engines::best();
+    std::printf("calibration: every CPU at once, mean per thread\n");
     QStringList unsupported = Engines::builtNames();
     for (const SearchEngine *engine : Engines::available()) {
         unsupported.removeAll(engine->name());
         const QString failure = Engines::selfTestFailure(*engine);
         std::printf("%-13s %8.1f M attempts/s per thread%s%s\n", qPrintable(engine->name()),
-                    Engines::calibrate(*engine, 100) / 1e6, engine == &best ? "  (chosen)" : "",
+                    Engines::rate(*engine) / 1e6, engine == &best ? "  (chosen)" : "",
                     failure.isEmpty() ? "" : qPrintable(u"  (" + failure + u")"));
     }
     for (const QString &name : std::as_const(unsupported))

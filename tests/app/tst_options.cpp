@@ -1,5 +1,8 @@
+#include <algorithm>
+
 #include <QDir>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -16,6 +19,7 @@ private slots:
     void otherModesOptionsExit2_data();
     void otherModesOptionsExit2();
     void helpListsEveryOptionAndExitStatus();
+    void enginesMarksTheFastestItMeasured();
 
 private:
     struct Result
@@ -122,6 +126,37 @@ void TestOptions::helpListsEveryOptionAndExitStatus()
     const Result version = run({u"--version"_s});
     QCOMPARE(version.exitCode, 0);
     QCOMPARE(version.out, u"blockforge %1\n"_s.arg(QStringLiteral(BLOCKFORGE_VERSION)));
+}
+
+void TestOptions::enginesMarksTheFastestItMeasured()
+{
+    // Every engine this CPU runs, with the figure the choice was made from: "(chosen)"
+    // stands beside the fastest, or beside one within 3% of it (the tie rule), never
+    // beside a figure well below another engine's.
+    const Result result = run({u"--engines"_s});
+    QCOMPARE(result.exitCode, 0);
+    static const QRegularExpression line(
+        uR"(^(\S+)\s+([0-9.]+) M attempts/s per thread(  \(chosen\))?$)"_s);
+    QStringList names;
+    double fastest = 0;
+    double chosen = -1;
+    for (const QString &text : result.out.split(u'\n')) {
+        const QRegularExpressionMatch match = line.match(text);
+        if (!match.hasMatch())
+            continue;
+        names << match.captured(1);
+        const double rate = match.captured(2).toDouble();
+        QVERIFY2(rate > 0, qPrintable(text));
+        fastest = std::max(fastest, rate);
+        if (match.hasCaptured(3)) {
+            QCOMPARE(chosen, -1.0);   // one chosen engine
+            chosen = rate;
+        }
+    }
+    QVERIFY2(names.contains(u"openssl"_s), qPrintable(result.out));
+    QVERIFY2(chosen > 0, qPrintable(result.out));
+    // 0.1 M/s of rounding in the printed figures.
+    QVERIFY2(chosen >= 0.97 * fastest - 0.1, qPrintable(result.out));
 }
 
 QTEST_GUILESS_MAIN(TestOptions)
