@@ -760,7 +760,7 @@ void TestMiner::pushThatDoesNotWaitIsLeftAlone()
     ScriptedServer server;
     QVERIFY(server.start());
     const Block genesis = Chain::genesis(1732435600.0);
-    CannedAnswer work = lastBlockAnswer(genesis, 9);   // never found here
+    CannedAnswer work = lastBlockAnswer(genesis, Unfindable);
     work.extraHeaders = "X-Blockforge-Wait: 30\r\n";
     server.defaults["/last_block"] = work;
     const QByteArray waitPath = "/last_block?wait=" + genesis.hash();
@@ -786,11 +786,11 @@ void TestMiner::pushBringsAnotherBlockAtOnce()
     ScriptedServer server;
     QVERIFY(server.start());
     const Block genesis = Chain::genesis(1732435700.0);
-    CannedAnswer work = lastBlockAnswer(genesis, 9);
+    CannedAnswer work = lastBlockAnswer(genesis, Unfindable);
     work.extraHeaders = "X-Blockforge-Wait: 30\r\n";
     server.defaults["/last_block"] = work;
     const Block second = secondBlock(1732435700.0);
-    CannedAnswer pushed = lastBlockAnswer(second, 9);
+    CannedAnswer pushed = lastBlockAnswer(second, Unfindable);
     pushed.extraHeaders = work.extraHeaders;
     pushed.delayMs = 300;   // held a while, as a server holds it until a block comes
     server.defaults["/last_block?wait=" + genesis.hash()] = pushed;

@@ -19,6 +19,7 @@ namespace
 {
 constexpr int WaitMs = 30'000;
 constexpr int NoPollMs = 3'600'000;   // a poll interval no test outlasts: only push helps
+constexpr int Unfindable = 30;         // a difficulty no search here meets
 }
 
 class TestMinerPush final : public QObject
@@ -133,7 +134,7 @@ void TestMinerPush::waitIsRenewedAfterItsTimeout()
 {
     ChainServer::Config server;
     server.longPollTimeoutMs = 300;
-    QVERIFY(startServer(9, server));   // never found in this test
+    QVERIFY(startServer(Unfindable, server));
     int waits = 0;
     connect(m_server.get(), &ChainServer::requestServed, this,
             [&waits](const QString &, const QString &path, int status, double) {
@@ -169,7 +170,7 @@ void TestMinerPush::serverWithoutPushIsPolled()
 
 void TestMinerPush::pushCanBeTurnedOff()
 {
-    QVERIFY(startServer(9));
+    QVERIFY(startServer(Unfindable));
     int waits = 0;
     connect(m_server.get(), &ChainServer::requestServed, this,
             [&waits](const QString &, const QString &, int, double) { ++waits; });
@@ -185,7 +186,7 @@ void TestMinerPush::pushCanBeTurnedOff()
 
 void TestMinerPush::serverRestartFallsBackAndRecovers()
 {
-    QVERIFY(startServer(9));
+    QVERIFY(startServer(Unfindable));
     const quint16 port = m_port;
     Miner miner;
     Miner::Config c = config(1);
