@@ -9,7 +9,7 @@
 #include <QTest>
 
 #include "core/block.h"
-#include "core/canonicaljson.h"
+#include "core/minerprotocol.h"
 #include "core/pow.h"
 #include "../core/httptestclient.h"
 
@@ -50,8 +50,6 @@ private:
     // Sends one request and waits for its answer.
     std::optional<HttpTestClient::Answer> exchange(HttpTestClient &client,
                                                    const QByteArray &request);
-    // The block string of the last block in a GET /last_block answer.
-    static std::optional<QByteArray> lastBlockString(const HttpTestClient::Answer &answer);
     // GET /last_block, find a proof, POST /mine: the answer to the POST.
     std::optional<HttpTestClient::Answer> forge(HttpTestClient &client);
     QStringList stop(QProcess &process, int signal);   // the whole log, once it exited
@@ -113,28 +111,16 @@ std::optional<HttpTestClient::Answer> TestServerLog::exchange(HttpTestClient &cl
     return client.answers().back();
 }
 
-std::optional<QByteArray> TestServerLog::lastBlockString(const HttpTestClient::Answer &answer)
-{
-    if (answer.status != 200)
-        return std::nullopt;
-    const Result<CanonicalJson::Json> json = CanonicalJson::parse(answer.body);
-    if (!json || !json->contains("last_block"))
-        return std::nullopt;
-    const Result<Block> block = Block::fromJson(json->at("last_block"));
-    if (!block)
-        return std::nullopt;
-    return block->blockString();
-}
-
 std::optional<HttpTestClient::Answer> TestServerLog::forge(HttpTestClient &client)
 {
     const auto last = exchange(client, HttpTestClient::request("GET"_ba, "/last_block"_ba));
     if (!last)
         return std::nullopt;
-    const std::optional<QByteArray> tip = lastBlockString(*last);
-    if (!tip)
+    const Result<MinerProtocol::Tip> work = MinerProtocol::parseWork(last->status, last->body);
+    if (!work)
         return std::nullopt;
-    const std::optional<std::uint64_t> proof = Pow::search(*tip, Difficulty, 0, 10'000'000);
+    const std::optional<std::uint64_t> proof =
+        Pow::search(work->lastBlock.blockString(), Difficulty, 0, 10'000'000);
     if (!proof)
         return std::nullopt;
     return exchange(client, HttpTestClient::request(
@@ -168,18 +154,20 @@ void TestServerLog::defaultLevelLogsBlocksNotRequests()
     HttpTestClient client(port);
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), WaitMs);
 
-    std::optional<QByteArray> tip;
+    QByteArray tip;
     for (int i = 0; i < 3; ++i) {
         const auto answer = exchange(client, HttpTestClient::request("GET"_ba, "/last_block"_ba));
         QVERIFY(answer);
         QCOMPARE(answer->status, 200);
-        tip = lastBlockString(*answer);
-        QVERIFY(tip);
+        const Result<MinerProtocol::Tip> work =
+            MinerProtocol::parseWork(answer->status, answer->body);
+        QVERIFY2(work, qPrintable(work.errorMessage()));
+        tip = work->lastBlock.blockString();
     }
     // A proof checked to be invalid for the tip (the genesis block differs every run, and
     // a fixed proof would be valid one time in 256); one block has no stale window.
     std::uint64_t wrong = 1;
-    while (Pow::validProof(*tip, wrong, Difficulty))
+    while (Pow::validProof(tip, wrong, Difficulty))
         ++wrong;
     const auto invalid = exchange(client, HttpTestClient::request(
                                               "POST"_ba, "/mine"_ba,
