@@ -14,11 +14,11 @@ int runEngines(QCoreApplication &, const Options &)
     const CpuFeatures &cpu = CpuFeatures::current();
     std::printf("CPU: %s\nflags: %s\n", qPrintable(cpu.model),
                 qPrintable(cpu.flagNames().join(QLatin1Char(' '))));
-    // The figures the choice was made from (every CPU at once, the mean per thread), so
-    // "(chosen)" stands beside the fastest or one within the tie band, never below a
-    // figure measured some other way.
+    // The figures the choice was made from (every CPU at once, each engine's median
+    // slice), so "(chosen)" stands beside the fastest or one within the tie band, never
+    // below a figure measured some other way.
     const SearchEngine &best = Engines::best();
-    std::printf("calibration: every CPU at once, mean per thread\n");
+    std::printf("calibration: every CPU at once, median slice per thread\n");
     QStringList unsupported = Engines::builtNames();
     for (const SearchEngine *engine : Engines::available()) {
         unsupported.removeAll(engine->name());

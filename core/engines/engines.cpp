@@ -60,10 +60,8 @@ bool always()
 }
 
 // Every built engine, the fastest kinds first (best() prefers the earlier of two
-// engines of about the same speed). The hybrid comes before avx512: on the development
-// machine (Zen 5 under KVM) it was 12-18% faster on one vCPU and level on the other,
-// which ran every engine slower, so with avx512 first the choice followed the vCPU the
-// calibration happened to run on.
+// engines within 1% of each other). The hybrid comes before avx512: on a Zen 5 it is
+// 16% faster; on a Zen 4, 2-10% slower.
 const std::vector<Entry> &built()
 {
     static const std::vector<Entry> entries = {
@@ -180,9 +178,11 @@ double calibrate(const SearchEngine &engine, int milliseconds)
 
 namespace
 {
-constexpr int Slices = 5;
+constexpr int Slices = 5;              // rate() alone: the best of five slices
 constexpr int SliceMilliseconds = 4;
-constexpr double SameSpeed = 0.97;
+constexpr int RoundCount = 10;         // best(): every engine once per round
+constexpr int RoundMilliseconds = 3;
+constexpr double SameSpeed = 0.99;
 
 std::mutex rateMutex;
 std::map<const SearchEngine *, double> rates;   // guarded by rateMutex
@@ -196,29 +196,34 @@ void remember(const SearchEngine &engine, double attemptsPerSecond)
     rates.emplace(&engine, attemptsPerSecond);
 }
 
-// Each engine's best slice on the calling thread. Every calibrating thread starts each
-// slice together with the others, so all of them run the same engine at once, as
-// mining threads do.
-std::vector<double> calibrateInStep(const std::vector<const SearchEngine *> &engines,
-                                    std::barrier<> &step)
+// rounds[r][e]: engine e's rate in round r on one calibrating thread.
+using Rounds = std::vector<std::vector<double>>;
+
+// Every engine once per round on the calling thread, each round starting with a
+// different engine (so none always follows the same one). Every calibrating thread
+// starts each slice together with the others, so all of them run the same engine at
+// once, as mining threads do.
+Rounds calibrateInStep(const std::vector<const SearchEngine *> &engines, std::barrier<> &step)
 {
-    std::vector<double> found(engines.size(), 0.0);
-    for (int slice = 0; slice < Slices; ++slice) {
-        for (std::size_t i = 0; i < engines.size(); ++i) {
+    const std::size_t count = engines.size();
+    Rounds found(RoundCount, std::vector<double>(count, 0.0));
+    for (std::size_t round = 0; round < found.size(); ++round) {
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::size_t e = (round + k) % count;
             step.arrive_and_wait();
-            found[i] = std::max(found[i], calibrate(*engines[i], SliceMilliseconds));
+            found[round][e] = calibrate(*engines[e], RoundMilliseconds);
         }
     }
     return found;
 }
 
-// Attempts per second per thread of each engine, the mean over one calibrating thread
-// per CPU (the calling thread and one more per further CPU).
-std::vector<double> calibrateOnEveryCpu(const std::vector<const SearchEngine *> &engines)
+// The rounds of one calibrating thread per CPU (the calling thread and one more per
+// further CPU), all of them together.
+Rounds calibrateOnEveryCpu(const std::vector<const SearchEngine *> &engines)
 {
     const int wanted = std::max(1, QThread::idealThreadCount());
     std::barrier<> step(wanted);
-    std::vector<std::vector<double>> perThread(static_cast<std::size_t>(wanted));
+    std::vector<Rounds> perThread(static_cast<std::size_t>(wanted));
     {
         std::vector<std::jthread> others;
         for (int t = 1; t < wanted; ++t) {
@@ -233,18 +238,17 @@ std::vector<double> calibrateOnEveryCpu(const std::vector<const SearchEngine *> 
         }
         perThread[0] = calibrateInStep(engines, step);
     }   // joins the others
-    std::vector<double> mean(engines.size(), 0.0);
-    int counted = 0;
-    for (const std::vector<double> &found : perThread) {
-        if (found.empty())
-            continue;
-        ++counted;
-        for (std::size_t i = 0; i < found.size(); ++i)
-            mean[i] += found[i];
-    }
-    for (double &rate : mean)
-        rate /= counted;
-    return mean;
+    Rounds all;
+    for (const Rounds &rounds : perThread)
+        all.insert(all.end(), rounds.begin(), rounds.end());
+    return all;
+}
+
+double median(std::vector<double> values)
+{
+    const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+    std::nth_element(values.begin(), middle, values.end());
+    return *middle;
 }
 }
 
@@ -264,28 +268,52 @@ double rate(const SearchEngine &engine)
 
 const SearchEngine &best()
 {
-    // Every CPU at once, one calibrating thread each, five interleaved 4 ms slices per
-    // engine, best slice wins (a slice the scheduler cut into is slow, never fast). The
-    // miner runs on every CPU, and one CPU's figure can mislead: CPUs that share a core
-    // share its SHA unit, and under a hypervisor one vCPU can run some engines slower
-    // than the other, so a choice made on one CPU followed whichever CPU it ran on. The
-    // mean per thread is kept for rate(), so no engine is measured twice.
+    // Every CPU at once, one calibrating thread each, ten rounds of 3 ms slices with
+    // every engine in each round. The miner runs on every CPU, and one CPU's figure can
+    // mislead: CPUs that share a core share its SHA unit, and under a hypervisor one
+    // vCPU can run some engines slower than the other.
+    //
+    // Engines are compared in pairs, slice against slice of the same round and thread,
+    // and the median of those ratios decides. On a shared host the speed of every engine
+    // drifts together by 10% within seconds (the host's clock and its other tenants),
+    // more than two close engines differ, so figures measured at different moments
+    // (even the best of five slices each) picked one engine one run and the other the
+    // next; side by side, the drift cancels. Each engine's median slice is kept for
+    // rate(), so no engine is measured twice.
     static const SearchEngine *const chosen = [] {
         const std::vector<const SearchEngine *> engines = available();
-        const std::vector<double> found = calibrateOnEveryCpu(engines);
-        for (std::size_t i = 0; i < engines.size(); ++i)
-            remember(*engines[i], found[i]);
-        // Fastest first; among engines within 3% of each other, the built order.
+        const Rounds rounds = calibrateOnEveryCpu(engines);
+        std::vector<double> figure(engines.size());
+        for (std::size_t e = 0; e < engines.size(); ++e) {
+            std::vector<double> slices;
+            for (const std::vector<double> &round : rounds)
+                slices.push_back(round[e]);
+            figure[e] = median(slices);
+            remember(*engines[e], figure[e]);
+        }
+        // Each engine's speed relative to the engine of the best median, side by side.
+        const auto reference = static_cast<std::size_t>(
+            std::max_element(figure.begin(), figure.end()) - figure.begin());
+        std::vector<double> relative(engines.size());
+        for (std::size_t e = 0; e < engines.size(); ++e) {
+            std::vector<double> ratios;
+            for (const std::vector<double> &round : rounds) {
+                if (round[reference] > 0)
+                    ratios.push_back(round[e] / round[reference]);
+            }
+            relative[e] = ratios.empty() ? 0.0 : median(ratios);
+        }
+        // Fastest first; among engines within 1% of the fastest, the built order.
         std::vector<std::size_t> order(engines.size());
         for (std::size_t i = 0; i < order.size(); ++i)
             order[i] = i;
-        const double fastest = *std::max_element(found.begin(), found.end());
+        const double fastest = *std::max_element(relative.begin(), relative.end());
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-            const bool aSame = found[a] >= SameSpeed * fastest;
-            const bool bSame = found[b] >= SameSpeed * fastest;
+            const bool aSame = relative[a] >= SameSpeed * fastest;
+            const bool bSame = relative[b] >= SameSpeed * fastest;
             if (aSame != bSame)
                 return aSame;
-            return !aSame && found[a] > found[b];
+            return !aSame && relative[a] > relative[b];
         });
         for (const std::size_t i : order) {
             if (selfTestFailure(*engines[i]).isEmpty())

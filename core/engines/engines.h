@@ -26,14 +26,14 @@ double calibrate(const SearchEngine &engine, int milliseconds = 30);
 
 // Attempts per second of one engine on one thread: the best of five 4 ms slices,
 // measured once per engine and cached (best() fills the cache for every available
-// engine with its mean per thread over every CPU). Thread-safe.
+// engine with its median slice over every CPU). Thread-safe.
 double rate(const SearchEngine &engine);
 
 // The fastest available engine that passes its self-test, chosen once by a short
-// calibration on every CPU at once (about 20 ms per engine, thread-safe), since the
-// miner runs on all of them. An engine within 3% of the fastest that comes earlier in
-// the built order wins, so that two engines of nearly the same speed do not swap from
-// run to run.
+// calibration on every CPU at once (about 30 ms per engine, thread-safe), since the
+// miner runs on all of them. Engines are compared slice against slice, run side by
+// side, so that a host whose speed drifts does not make the choice swap from run to
+// run; an engine within 1% of the fastest that comes earlier in the built order wins.
 const SearchEngine &best();
 
 // The portable engine (OpenSSL's compression): runs anywhere, the reference.
