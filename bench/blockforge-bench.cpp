@@ -3,9 +3,9 @@
 // this CPU supports, attempts/s on 1 thread and on all threads (the median of three
 // runs, each retried when other processes took CPU from it; the 1-thread figure is
 // that of the fastest CPU, the thread pinned to each in turn), the cycles per attempt
-// from an estimate of the core clock, OpenSSL's 16 KiB SHA-256 compression rate
-// measured in the same run, the naive approach and the CPU. The last line is
-// machine-readable.
+// from the core clock estimated beside each 1-thread run, OpenSSL's 16 KiB SHA-256
+// compression rate measured in the same run, the naive approach and the CPU. The last
+// line is machine-readable.
 //
 //   blockforge-bench [SECONDS] [--engine NAME]... [--quick]
 //
@@ -66,6 +66,7 @@ struct Rate
     double wall = 0;      // attempts per wall-clock second, all workers together
     double perCpu = 0;    // attempts per second of the workers' own CPU time
     double share = 0;     // CPU time the workers got / (threads x wall time)
+    double cycles = 0;    // 1 thread: clock cycles per attempt, the clock taken beside it
 };
 
 // The CPUs this process may run on, at most `limit` of them.
@@ -83,9 +84,46 @@ std::vector<int> allowedCpus(std::size_t limit)
     return cpus;
 }
 
+// The core clock in GHz over about `multiplies` dependent 64-bit multiplies (3 cycles
+// each on every x86-64 core of the last decade), timed in this thread's CPU time. 0
+// where it cannot be estimated (not x86-64).
+double clockGhz(long multiplies)
+{
+#if defined(__x86_64__)
+    std::uint64_t x = 3;
+    const double start = threadCpuSeconds();
+    for (long i = 0; i < multiplies / 10; ++i) {
+        __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
+                         "imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
+                         "imul %0, %0\n\timul %0, %0"
+                         : "+r"(x));
+    }
+    return 3.0 * static_cast<double>(multiplies) / (threadCpuSeconds() - start) / 1e9;
+#else
+    static_cast<void>(multiplies);
+    return 0;
+#endif
+}
+
+// The best of three 30M-multiply estimates, for the header line.
+double coreGhz()
+{
+    double best = 0;
+    for (int trial = 0; trial < 3; ++trial)
+        best = std::max(best, clockGhz(30'000'000));
+    return best;
+}
+
+// About 10 ms of multiplies at 4 GHz, timed right before and right after a 1-thread
+// run on the same CPU.
+constexpr long BesideMultiplies = 13'000'000;
+
 // Attempts/s of one engine on `threads` workers pulling chunks from one counter, each
 // pinned to `pinCpu` when it is >= 0. The clock starts once every worker is running, so
-// thread start-up is not measured.
+// thread start-up is not measured. With one worker, the core clock is estimated on it
+// right before and right after (the mean of the two gives the cycles per attempt): on a
+// shared host the clock drifts by 10% within seconds, so one estimate at start-up
+// says little about a run a minute later.
 Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int threads,
                double duration, int pinCpu = -1)
 {
@@ -94,7 +132,16 @@ Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int thre
     std::atomic<bool> stop{false};
     std::vector<std::uint64_t> attempts(static_cast<std::size_t>(threads), 0);
     std::vector<double> cpu(static_cast<std::size_t>(threads), 0.0);
+    std::vector<Clock::time_point> finished(static_cast<std::size_t>(threads));
+    double ghz = 0;
     const auto work = [&](std::size_t index) {
+        if (pinCpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(pinCpu, &set);
+            pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+        }
+        const double ghzBefore = threads == 1 ? clockGhz(BesideMultiplies) : 0;
         ready.fetch_add(1);
         while (ready.load() < threads) {
         }
@@ -106,17 +153,13 @@ Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int thre
         }
         attempts[index] = mine;
         cpu[index] = threadCpuSeconds() - cpuStart;
+        finished[index] = Clock::now();
+        if (threads == 1)
+            ghz = (ghzBefore + clockGhz(BesideMultiplies)) / 2;
     };
     std::vector<std::thread> workers;
-    for (int i = 0; i < threads; ++i) {
+    for (int i = 0; i < threads; ++i)
         workers.emplace_back(work, static_cast<std::size_t>(i));
-        if (pinCpu >= 0) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(pinCpu, &set);
-            pthread_setaffinity_np(workers.back().native_handle(), sizeof set, &set);
-        }
-    }
     while (ready.load() < threads) {
     }
     const auto start = Clock::now();
@@ -124,14 +167,17 @@ Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int thre
     stop = true;
     for (std::thread &worker : workers)
         worker.join();
-    const double elapsed = seconds(start);
+    const double elapsed =
+        std::chrono::duration<double>(*std::max_element(finished.begin(), finished.end()) - start)
+            .count();
     double total = 0;
     double cpuTotal = 0;
     for (std::size_t i = 0; i < attempts.size(); ++i) {
         total += static_cast<double>(attempts[i]);
         cpuTotal += cpu[i];
     }
-    return {total / elapsed, total / cpuTotal, cpuTotal / (threads * elapsed)};
+    const double perCpu = total / cpuTotal;
+    return {total / elapsed, perCpu, cpuTotal / (threads * elapsed), ghz * 1e9 / perCpu};
 }
 
 // The median of three runs. A run in which the workers got less than 97% of their
@@ -154,34 +200,15 @@ Rate engineRate(const SearchEngine &engine, const Sha256::Midstate &mid, int thr
         disturbed = disturbed || rate.share < FullShare;
         runs.push_back(rate);
     }
+    std::vector<double> cycles;
+    for (const Rate &rate : runs)
+        cycles.push_back(rate.cycles);
+    std::sort(cycles.begin(), cycles.end());
     std::sort(runs.begin(), runs.end(),
               [](const Rate &a, const Rate &b) { return a.wall < b.wall; });
-    return runs[runs.size() / 2];
-}
-
-// The core clock in GHz: a chain of dependent 64-bit multiplies (3 cycles each on
-// every x86-64 core of the last decade), timed in this thread's CPU time. 0 where it
-// cannot be estimated (not x86-64).
-double coreGhz()
-{
-#if defined(__x86_64__)
-    double best = 0;
-    for (int trial = 0; trial < 3; ++trial) {
-        constexpr long Multiplies = 30'000'000;
-        std::uint64_t x = 3;
-        const double start = threadCpuSeconds();
-        for (long i = 0; i < Multiplies / 10; ++i) {
-            __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
-                             "imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0\n\t"
-                             "imul %0, %0\n\timul %0, %0"
-                             : "+r"(x));
-        }
-        best = std::max(best, 3.0 * Multiplies / (threadCpuSeconds() - start) / 1e9);
-    }
-    return best;
-#else
-    return 0;
-#endif
+    Rate median = runs[runs.size() / 2];
+    median.cycles = cycles[cycles.size() / 2];
+    return median;
 }
 
 // OpenSSL's SHA-256 over 16 KiB buffers (like `openssl speed -bytes 16384 sha256`),
@@ -302,7 +329,7 @@ int main(int argc, char *argv[])
         const Rate all = threads > 1 ? engineRate(*engine, mid, threads, duration, disturbed) : one;
         std::printf("%-13s %10.2f M %10.2f M %6.2f %10.1f %9.2f %9.1f   (%.2f M, %.2f M)%s\n",
                     qPrintable(engine->name()), one.wall / 1e6, all.wall / 1e6,
-                    all.wall / one.wall, ghz > 0 ? ghz * 1e9 / one.perCpu : 0.0,
+                    all.wall / one.wall, one.cycles,
                     openssl > 0 ? one.wall / openssl : 0.0, naive > 0 ? one.wall / naive : 0.0,
                     one.perCpu / 1e6, all.perCpu / 1e6, disturbed ? "  DISTURBED" : "");
         if (slowest < 0.97 * one.perCpu)
