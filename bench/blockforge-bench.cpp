@@ -120,12 +120,12 @@ constexpr long BesideMultiplies = 13'000'000;
 
 // Attempts/s of one engine on `threads` workers pulling chunks from one counter, each
 // pinned to `pinCpu` when it is >= 0. The clock starts once every worker is running, so
-// thread start-up is not measured. With one worker, the core clock is estimated on it
-// right before and right after (the mean of the two gives the cycles per attempt): on a
-// shared host the clock drifts by 10% within seconds, so one estimate at start-up
-// says little about a run a minute later.
+// thread start-up is not measured. With `withClock` (one worker), the core clock is
+// estimated on it right before and right after (the mean of the two gives the cycles
+// per attempt): on a shared host the clock drifts by 10% within seconds, so one
+// estimate at start-up says little about a run a minute later.
 Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int threads,
-               double duration, int pinCpu = -1)
+               double duration, int pinCpu = -1, bool withClock = false)
 {
     std::atomic<std::uint64_t> next{0};
     std::atomic<int> ready{0};
@@ -141,7 +141,7 @@ Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int thre
             CPU_SET(pinCpu, &set);
             pthread_setaffinity_np(pthread_self(), sizeof set, &set);
         }
-        const double ghzBefore = threads == 1 ? clockGhz(BesideMultiplies) : 0;
+        const double ghzBefore = withClock ? clockGhz(BesideMultiplies) : 0;
         ready.fetch_add(1);
         while (ready.load() < threads) {
         }
@@ -154,7 +154,7 @@ Rate engineRun(const SearchEngine &engine, const Sha256::Midstate &mid, int thre
         attempts[index] = mine;
         cpu[index] = threadCpuSeconds() - cpuStart;
         finished[index] = Clock::now();
-        if (threads == 1)
+        if (withClock)
             ghz = (ghzBefore + clockGhz(BesideMultiplies)) / 2;
     };
     std::vector<std::thread> workers;
@@ -193,7 +193,7 @@ Rate engineRate(const SearchEngine &engine, const Sha256::Midstate &mid, int thr
     for (int run = 0; run < Runs; ++run) {
         Rate rate;
         for (int attempt = 0; attempt < 5; ++attempt) {
-            rate = engineRun(engine, mid, threads, duration, pinCpu);
+            rate = engineRun(engine, mid, threads, duration, pinCpu, threads == 1);
             if (rate.share >= FullShare)
                 break;
         }
